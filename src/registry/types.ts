@@ -1,0 +1,49 @@
+import type { Reference } from '../reference/types';
+import type { Logger } from '../util/log';
+
+export interface CopyOptions {
+  /** Refuse to overwrite an existing target tag that points at a different digest */
+  noClobber: boolean;
+  /** Called with progress lines (e.g. "copied 3/7 blobs, 12.5 MB") */
+  onProgress?: (event: CopyProgress) => void;
+}
+
+export interface CopyProgress {
+  blobsDone: number;
+  blobsTotal: number;
+  bytesDone: number;
+}
+
+export interface CopyStats {
+  /** Digest of the top manifest at the target (equals the source digest) */
+  digest: string;
+  manifestsPushed: number;
+  blobsUploaded: number;
+  blobsMounted: number;
+  blobsSkipped: number;
+  bytesUploaded: number;
+}
+
+/** The verbs reimage needs from registries; one instance per run shares tokens, caches and the concurrency limit. */
+export interface ImageRegistry {
+  /** Digest of the manifest `ref` names (tag or digest form). Throws RegistryError (status 404, code MANIFEST_UNKNOWN/NAME_UNKNOWN) if absent. */
+  resolve(ref: Reference): Promise<string>;
+  /** Like resolve, but undefined when the manifest does not exist. */
+  digestIfExists(ref: Reference): Promise<string | undefined>;
+  /** Copies the whole image (index with every child and blob) from src to dst; dst's digest equals src's. */
+  copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats>;
+  /** Pushes a single-layer image whose tar holds reimage-mapping.json; returns the manifest digest. */
+  pushMappingsImage(ref: Reference, mappingsJson: string): Promise<string>;
+  /** Pulls a mappings image and returns the content of its single file. */
+  pullMappingsImage(ref: Reference): Promise<string>;
+}
+
+export interface RegistryClientOptions {
+  log: Logger;
+  /** host[:port] values reached over plain HTTP; loopback and localhost are always plain HTTP */
+  insecureRegistries?: string[];
+  /** Requests in flight at once, across the run; default 8 */
+  concurrency?: number;
+  /** DOCKER_CONFIG directory override (default $DOCKER_CONFIG or ~/.docker) */
+  dockerConfigDir?: string;
+}

@@ -1,0 +1,28 @@
+/** Base of every error reimage raises on purpose; anything else is a bug. */
+export class ReimageError extends Error {
+  override name = 'ReimageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The user's input or configuration is wrong: flags, FunctionConfig, YAML, mappings. */
+export class UsageError extends ReimageError {
+  override name = 'UsageError';
+}
+
+export function isReimageError(e: unknown): e is ReimageError {
+  return e instanceof ReimageError;
+}
+
+/** Message of any thrown value, with its cause chain joined by ": ". */
+export function describeError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (!parts.some((p) => p.includes(msg))) parts.push(msg);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return parts.join(': ');
+}
