@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  setupFiles: ['<rootDir>/test/support/env.ts'],
   testTimeout: 60000,
   // Registry and gRPC servers are per-file; two cores on CI.
   maxWorkers: 2,

@@ -1,4 +1,5 @@
 import type { Reference } from '../reference/types';
+import { ReimageError } from '../util/errors';
 
 export interface Vulnerability {
   /** e.g. "CVE-2023-4911" */
@@ -12,6 +13,8 @@ export interface Vulnerability {
 export interface VulnGetter {
   /** `image` is in digest form (registry/repository@sha256:...). Rejects with a ReimageError on failure. */
   getVulnerabilities(image: Reference, signal: AbortSignal): Promise<Vulnerability[]>;
+  /** Releases clients/channels; called once after all images are checked. */
+  close?(): Promise<void>;
 }
 
 export interface VulnPolicy {
@@ -26,14 +29,42 @@ export interface VulnPolicy {
 export interface VulnCheckResult {
   /** "CVE:score" entries at or under the max, as the Go tool records them (`%s:%f`) */
   found: string[];
-  /** "CVE:score" entries that were on the ignore list */
+  /** "CVE:score" entries over the max that were on the ignore list */
   ignored: string[];
   /** CVEs over the max and not ignored; non-empty means the image fails */
   bad: Vulnerability[];
   /** The Go tool's failure text when bad is non-empty, else undefined */
   failure: string | undefined;
-  /** Every vulnerability seen, for the report */
+  /** Every vulnerability seen (deduplicated by id), for the report */
   all: Vulnerability[];
-  /** True when the image was skipped (ignore-images or unsupported scan) */
+  /** True when the image was not checked (max CVSS 0, ignore-images, unsupported scan) */
   skipped: boolean;
+  /** Why it was skipped, for logs and the report */
+  skipReason?: string;
+  /** The scanner or Grafeas could not give an answer (exit code, timeout, RPC error); the image must not pass */
+  error?: string;
+}
+
+/**
+ * The abort reason checkImages uses when an image's -vulncheck-timeout expires.
+ * Getters read `timeoutMs` to word their own give-up message.
+ */
+export class VulnTimeoutError extends ReimageError {
+  override name = 'VulnTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${formatGoDuration(timeoutMs)}`);
+  }
+}
+
+/** Go's time.Duration.String() for whole milliseconds: "300ms", "30s", "1m30s", "10m0s", "1h0m0s". */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  const sec = `${Number.isInteger(s) ? s : String(Number(s.toFixed(3)))}s`;
+  if (h > 0) return `${h}h${m}m${sec}`;
+  if (m > 0) return `${m}m${sec}`;
+  return sec;
 }

@@ -1,0 +1,60 @@
+import type { Mappings } from '../mappings/format';
+import type { Reference } from '../reference/types';
+import { settleLimit } from '../util/concurrency';
+import { History } from './history';
+import type { RemapContext, Remapper } from './remapper';
+import { originalDigest, RemapError, SKIP } from './remapper';
+
+export type RemapOutcome =
+  | { kind: 'skipped' }
+  | { kind: 'mapped'; target: Reference; digest: string; /** the string to write in place of the original */ final: string }
+  | { kind: 'failed'; error: unknown };
+
+export interface RunChainOptions {
+  /** -rename-force-digest: write target@digest instead of the target tag */
+  forceDigest: boolean;
+  concurrency: number;
+}
+
+/** Runs the chain once per distinct image, concurrently; the record stage is the digest lookup at the end. */
+export async function runChain(images: readonly Reference[], chain: readonly Remapper[], ctx: RemapContext, opts: RunChainOptions): Promise<Map<string, RemapOutcome>> {
+  const settled = await settleLimit(images, opts.concurrency, async (image): Promise<RemapOutcome> => {
+    const h = new History(image);
+    for (const step of chain) {
+      if ((await step.remap(h, ctx)) === SKIP) return { kind: 'skipped' };
+    }
+    const digest = await originalDigest(h, ctx);
+    const target = h.latest;
+    return { kind: 'mapped', target, digest, final: opts.forceDigest ? `${target.context}@${digest}` : target.original };
+  });
+  const outcomes = new Map<string, RemapOutcome>();
+  settled.forEach((s, i) => outcomes.set((images[i] as Reference).original, s.ok ? s.value : { kind: 'failed', error: s.error }));
+  rejectManyToOne(outcomes);
+  return outcomes;
+}
+
+/** Two originals may share a target only if they are the same content; otherwise one would silently overwrite the other. */
+function rejectManyToOne(outcomes: Map<string, RemapOutcome>): void {
+  const byTarget = new Map<string, { original: string; digest: string }>();
+  for (const [original, o] of outcomes) {
+    if (o.kind !== 'mapped') continue;
+    const seen = byTarget.get(o.target.name);
+    if (!seen) {
+      byTarget.set(o.target.name, { original, digest: o.digest });
+    } else if (seen.digest !== o.digest) {
+      const error = new RemapError(`remapping must be one to one: ${seen.original} (${seen.digest}) and ${original} (${o.digest}) both map to ${o.final}`);
+      outcomes.set(original, { kind: 'failed', error });
+      outcomes.set(seen.original, { kind: 'failed', error });
+    }
+  }
+}
+
+/** The Go tool's mappings: original as written → final name and digest. */
+export function toMappings(outcomes: ReadonlyMap<string, RemapOutcome>): Mappings {
+  const m: Mappings = {};
+  for (const [original, o] of outcomes) {
+    // The Go tool records the target name, not the forced digest form; the digest sits beside it.
+    if (o.kind === 'mapped') m[original] = { tag: o.target.original, digest: o.digest };
+  }
+  return m;
+}

@@ -1,0 +1,40 @@
+import { withDigest } from '../reference';
+import type { CopyStats } from '../registry/types';
+import type { Remapper } from './remapper';
+import { originalDigest } from './remapper';
+
+export interface EnsureSettings {
+  noClobber: boolean;
+  dryRun: boolean;
+  onCopied?: (src: string, dst: string, stats: CopyStats) => void;
+}
+
+/**
+ * Makes sure the final name serves the original's content, copying when the target is missing or differs.
+ * Copies from original@digest, not the tag, so a tag that moved since the digest was recorded cannot leak in.
+ */
+export function ensureRemapper(settings: EnsureSettings): Remapper {
+  return {
+    name: 'ensure',
+    async remap(h, ctx) {
+      const src = h.original;
+      const dst = h.latest;
+      if (dst === src) return;
+      const digest = await originalDigest(h, ctx);
+      if (dst.context === src.context && (dst.digest === digest || dst.identifier === src.identifier)) return;
+      const current = await ctx.registry().digestIfExists(dst);
+      if (current === digest) {
+        ctx.log.debug('target already holds the image', { image: dst.original, digest });
+        return;
+      }
+      const from = withDigest(src, digest);
+      if (settings.dryRun) {
+        ctx.log.info('dry-run, skipping copy', { src: from.name, dst: dst.original });
+        return;
+      }
+      ctx.log.info(current ? 'target differs, copying' : 'copying image', { src: from.name, dst: dst.original });
+      const stats = await ctx.registry().copy(from, dst, { noClobber: settings.noClobber });
+      settings.onCopied?.(from.name, dst.original, stats);
+    },
+  };
+}

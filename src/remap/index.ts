@@ -1,0 +1,11 @@
+export { History } from './history';
+export { SKIP, RemapError, originalDigest } from './remapper';
+export type { Remapper, RemapContext } from './remapper';
+export { ignoreRemapper } from './ignore';
+export { staticRemapper } from './static';
+export { renameRemapper } from './rename';
+export type { RenameSettings } from './rename';
+export { ensureRemapper } from './ensure';
+export type { EnsureSettings } from './ensure';
+export { runChain, toMappings } from './chain';
+export type { RemapOutcome, RunChainOptions } from './chain';

@@ -1,0 +1,30 @@
+import type { ImageRegistry } from '../registry/types';
+import type { Logger } from '../util/log';
+import { ReimageError } from '../util/errors';
+import type { History } from './history';
+
+/** Returned by a remapper to stop the chain and leave the image exactly as written. */
+export const SKIP = Symbol('skip');
+export type RemapOutcome = void | typeof SKIP;
+
+export interface RemapContext {
+  /** Created on first use, so runs that need no registry never load the client. */
+  registry(): ImageRegistry;
+  log: Logger;
+}
+
+/** One step of the chain (ignore → static → rename → record → ensure), as in the Go reimage. */
+export interface Remapper {
+  readonly name: string;
+  remap(history: History, ctx: RemapContext): Promise<RemapOutcome>;
+}
+
+export class RemapError extends ReimageError {
+  override name = 'RemapError';
+}
+
+/** The original's digest, resolved once and remembered: this is also the existence check. */
+export async function originalDigest(history: History, ctx: RemapContext): Promise<string> {
+  history.digest ??= await ctx.registry().resolve(history.original);
+  return history.digest;
+}

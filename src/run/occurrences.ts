@@ -1,0 +1,60 @@
+import { locateImages, resolvePath } from '../manifest';
+import type { CompiledRules, YamlNode } from '../manifest';
+import { fieldPath } from '../krm/results';
+import type { Result } from '../krm/results';
+import type { ResourceSlot } from './input';
+
+/** One image field in one resource. */
+export interface Occurrence {
+  resource: ResourceSlot;
+  /** Path inside the resource */
+  path: Array<string | number>;
+  image: string;
+  node: YamlNode;
+}
+
+/** Where an image is used, as results point at it. */
+export function resultAt(o: Occurrence, severity: Result['severity'], message: string, extra: Partial<NonNullable<Result['field']>> = {}): Result {
+  return {
+    message,
+    severity,
+    resourceRef: o.resource.ref,
+    field: { path: fieldPath(o.path), ...extra },
+    ...(o.resource.file ? { file: o.resource.file } : {}),
+  };
+}
+
+/** Finds every image field; non-string values become error results here, since nothing can be resolved from them. */
+export function collectOccurrences(resources: readonly ResourceSlot[], rules: CompiledRules, mode: 'k8s' | 'yaml'): { occurrences: Occurrence[]; errors: Result[] } {
+  const occurrences: Occurrence[] = [];
+  const errors: Result[] = [];
+  for (const resource of resources) {
+    for (const field of locateImages(resource.value, rules, mode)) {
+      const node = resolvePath(resource.node, field.path);
+      if (typeof field.value !== 'string' || !node) {
+        const got = field.value === null ? 'null' : Array.isArray(field.value) ? 'a list' : typeof field.value;
+        errors.push({
+          message: node ? `image must be a string, got ${got}` : 'image field cannot be edited in place (it is reached through a YAML alias)',
+          severity: 'error',
+          resourceRef: resource.ref,
+          field: { path: fieldPath(field.path) },
+          ...(resource.file ? { file: resource.file } : {}),
+        });
+        continue;
+      }
+      occurrences.push({ resource, path: field.path, image: field.value, node });
+    }
+  }
+  return { occurrences, errors };
+}
+
+/** Distinct image strings in first-seen order, each with every place it is used. */
+export function groupByImage(occurrences: readonly Occurrence[]): Map<string, Occurrence[]> {
+  const groups = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const g = groups.get(o.image);
+    if (g) g.push(o);
+    else groups.set(o.image, [o]);
+  }
+  return groups;
+}

@@ -1,0 +1,36 @@
+import { applyEdits } from '../manifest';
+import type { Edit } from '../manifest';
+import { renderResultsYaml } from '../krm/results';
+import type { Result } from '../krm/results';
+import type { Input, ResourceSlot } from './input';
+import type { ImageState } from './index';
+import { resultAt } from './occurrences';
+
+export const MAPPINGS_ANNOTATION = 'reimage.dev/mappings';
+
+/** Only the changed image scalars, the annotations and (in KRM mode) the results are written; every other byte stays. */
+export function renderOutput(input: Input, states: readonly ImageState[]): { text: string; results: Result[]; rewrittenFields: number; rewrittenResources: number } {
+  const edits: Edit[] = [];
+  const results: Result[] = [];
+  const perResource = new Map<ResourceSlot, Map<string, string>>();
+  for (const s of states) {
+    if (s.outcome.kind !== 'mapped' || s.outcome.final === s.original) continue;
+    const final = s.outcome.final;
+    for (const o of s.occurrences) {
+      edits.push({ kind: 'scalar', node: o.node, value: final });
+      results.push(resultAt(o, 'info', `image ${s.original} rewritten to ${final}`, { currentValue: s.original, proposedValue: final }));
+      let m = perResource.get(o.resource);
+      if (!m) perResource.set(o.resource, (m = new Map()));
+      m.set(s.original, final);
+    }
+  }
+  for (const [resource, m] of perResource) {
+    const sorted: Record<string, string> = {};
+    for (const k of [...m.keys()].sort()) sorted[k] = m.get(k) as string;
+    edits.push({ kind: 'annotation', resource: resource.node, key: MAPPINGS_ANNOTATION, value: JSON.stringify(sorted) });
+  }
+  if (input.mode === 'krm' && results.length > 0 && input.list.node) {
+    edits.push({ kind: 'append', mapping: input.list.node, key: 'results', block: renderResultsYaml(results) });
+  }
+  return { text: applyEdits(input.text, edits), results, rewrittenFields: results.length, rewrittenResources: perResource.size };
+}

@@ -1,0 +1,56 @@
+import type { Options } from '../cli/options';
+import { parseMappings } from '../mappings/format';
+import type { Mappings } from '../mappings/format';
+import { parseReference } from '../reference';
+import type { ImageRegistry } from '../registry/types';
+import { describeError, ReimageError, UsageError } from '../util/errors';
+import { mapLimit } from '../util/concurrency';
+import type { Logger } from '../util/log';
+import { readFile } from 'node:fs/promises';
+
+/** Loads -static-json-mappings-file or -static-json-mappings-img, checks every entry parses, and (by default) that each target still resolves to its digest. */
+export async function loadStaticMappings(options: Options, registry: () => ImageRegistry, log: Logger): Promise<Mappings | undefined> {
+  let mappings: Mappings;
+  if (options.staticJsonMappingsFile) {
+    const file = options.staticJsonMappingsFile;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`-static-json-mappings-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(e)}`);
+    }
+    mappings = parseMappings(text, file);
+  } else if (options.staticJsonMappingsImg) {
+    const ref = parseReference(options.staticJsonMappingsImg);
+    mappings = parseMappings(await registry().pullMappingsImage(ref), options.staticJsonMappingsImg);
+  } else {
+    return undefined;
+  }
+  const source = options.staticJsonMappingsFile || options.staticJsonMappingsImg;
+  for (const [key, entry] of Object.entries(mappings)) {
+    for (const [what, value] of [['key', key], ['tag', entry.tag]] as const) {
+      try {
+        parseReference(value);
+      } catch (e) {
+        throw new UsageError(`${source}: mapping ${what} ${JSON.stringify(value)}: ${describeError(e)}`);
+      }
+    }
+  }
+  if (options.verifyStaticJsonMappings) await verifyMappings(mappings, registry, options.concurrency, log);
+  return mappings;
+}
+
+/** As in the Go tool: a target tag that moved since the mappings were written makes them stale. */
+async function verifyMappings(mappings: Mappings, registry: () => ImageRegistry, concurrency: number, log: Logger): Promise<void> {
+  const entries = Object.entries(mappings);
+  log.debug('verifying static mappings', { entries: entries.length });
+  await mapLimit(entries, concurrency, async ([key, entry]) => {
+    let current: string;
+    try {
+      current = await registry().resolve(parseReference(entry.tag));
+    } catch (e) {
+      throw new ReimageError(`could not check digest for ${entry.tag} (mapping for ${key}): ${describeError(e)}`);
+    }
+    if (current !== entry.digest) throw new ReimageError(`mapping for ${entry.tag} has changed, was ${entry.digest}, is now ${current}`);
+  });
+}
