@@ -1,3 +1,4 @@
+import { goRegExp } from '../cli/goregexp';
 import { UsageError } from '../util/errors';
 import { formatBadEntry, formatCveEntry, goFormatFloat32 } from './format';
 import type { VulnCheckResult, VulnPolicy, Vulnerability } from './types';
@@ -11,7 +12,7 @@ export function buildPolicy(maxCvss: number, ignoreCveList: readonly string[], i
   let re: RegExp | undefined;
   if (ignoreImages !== '') {
     try {
-      re = new RegExp(ignoreImages);
+      re = goRegExp(ignoreImages); // RE2 syntax, as the Go tool's regexp.MustCompile
     } catch (e) {
       throw new UsageError(`-vulncheck-ignore-images ${JSON.stringify(ignoreImages)} is not a valid regexp: ${(e as Error).message}`);
     }

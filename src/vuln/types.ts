@@ -13,6 +13,8 @@ export interface Vulnerability {
 export interface VulnGetter {
   /** `image` is in digest form (registry/repository@sha256:...). Rejects with a ReimageError on failure. */
   getVulnerabilities(image: Reference, signal: AbortSignal): Promise<Vulnerability[]>;
+  /** Richer form of getVulnerabilities; checkImages prefers it when present. */
+  check?(image: Reference, signal: AbortSignal): Promise<ScanOutcome>;
   /** Releases clients/channels; called once after all images are checked. */
   close?(): Promise<void>;
 }
@@ -67,4 +69,11 @@ export function formatGoDuration(ms: number): string {
   if (h > 0) return `${h}h${m}m${sec}`;
   if (m > 0) return `${m}m${sec}`;
   return sec;
+}
+
+/** What a getter's optional `check` reports: the vulnerabilities, or why none could be checked. */
+export interface ScanOutcome {
+  vulnerabilities: Vulnerability[];
+  /** Set when the backend says the image cannot be scanned (Grafeas FINISHED_UNSUPPORTED); the image passes */
+  skipReason?: string;
 }

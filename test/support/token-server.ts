@@ -32,7 +32,7 @@
  * Tokens are ES256 JWTs whose header carries x5c = [signer cert]; the signer cert is in rootCertBundle,
  * which is what distribution 2.8 verifies. Claims: iss, sub, aud=service, exp, nbf, iat, jti, access.
  */
-import { createHash, createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -283,7 +283,3 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
   };
 }
 
-/** sha256 hex of a string; handy for tests that compare token payloads. */
-export function sha256Hex(s: string | Buffer): string {
-  return createHash('sha256').update(s).digest('hex');
-}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Doer } from './types';
 import { withHeaders } from './types';
 
-/** `reimage/<version>`; package.json sits two levels up both from src/registry/transport's parent and dist/registry. */
+/** `reimage/<version>`, read from package.json three levels above this file (src/ under ts-jest, dist/ when built). */
 export function defaultUserAgent(): string {
   for (const rel of [['..', '..', 'package.json'], ['..', '..', '..', 'package.json']]) {
     try {

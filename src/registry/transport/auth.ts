@@ -1,0 +1,79 @@
+import type { Logger } from '../../util/log';
+import type { AuthConfig, Authenticator, Keychain } from '../auth/authenticator';
+import { isAnonymous } from '../auth/authenticator';
+import type { Challenge } from './challenge';
+import { mergeScopes, parseChallenge } from './challenge';
+import type { Pinger } from './ping';
+import type { Token } from './token';
+import { basicHeader, fetchToken } from './token';
+import type { Doer, RegistryRequest } from './types';
+import { discard, isReplayable, withHeaders } from './types';
+
+export interface AuthOptions {
+  pinger: Pinger;
+  keychain: Keychain;
+  /** Stack used for token requests (retrying, no auth). */
+  tokenDoer: Doer;
+  log?: Logger;
+}
+
+/** Per-registry credentials and the bearer tokens obtained with them, keyed by scope set. */
+class RegistryAuth {
+  private authenticator: Promise<Authenticator> | undefined;
+  private readonly tokens = new Map<string, Promise<Token>>();
+  constructor(private readonly registry: string, private readonly opts: AuthOptions) {}
+
+  private credentials(): Promise<AuthConfig> {
+    this.authenticator ??= this.opts.keychain.resolve(this.registry).then((a) => {
+      // Name the source, never the secret.
+      if (!isAnonymous(a)) this.opts.log?.debug(`using credentials from ${a.source}`, { registry: this.registry });
+      return a;
+    });
+    return this.authenticator.then((a) => a.authorization());
+  }
+
+  async header(challenge: Challenge, scopes: string[], fresh: boolean): Promise<string | undefined> {
+    if (challenge.scheme === 'none') return undefined;
+    const auth = await this.credentials();
+    if (challenge.scheme === 'basic') {
+      return auth.username !== undefined && auth.password !== undefined ? basicHeader(auth.username, auth.password) : undefined;
+    }
+    if (auth.registryToken) return `Bearer ${auth.registryToken}`;
+    const key = scopes.join(' ');
+    let p = this.tokens.get(key);
+    if (p && !fresh) {
+      const t = await p.catch(() => undefined);
+      if (t && t.expiresAt > Date.now()) return `Bearer ${t.token}`;
+    }
+    p = fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry });
+    this.tokens.set(key, p);
+    p.catch(() => this.tokens.delete(key));
+    return `Bearer ${(await p).token}`;
+  }
+}
+
+/**
+ * Adds Authorization for the registry's own host (Basic, or a cached Bearer token for the request's
+ * scopes). On a 401 carrying a new Bearer challenge it merges the scopes, fetches a token and tries once more.
+ */
+export function withAuth(inner: Doer, opts: AuthOptions): Doer {
+  const registries = new Map<string, RegistryAuth>();
+  const forRegistry = (r: string): RegistryAuth => {
+    let a = registries.get(r);
+    if (!a) registries.set(r, (a = new RegistryAuth(r, opts)));
+    return a;
+  };
+  return async (req) => {
+    if (!req.registry || new URL(req.url).host !== req.registry) return inner(req);
+    const auth = forRegistry(req.registry);
+    const { challenge } = await opts.pinger.ping(req.registry);
+    const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
+    const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }) as RegistryRequest);
+    const res = await send(await auth.header(challenge, scopes, false));
+    if (res.status !== 401 || !isReplayable(req)) return res;
+    const again = parseChallenge(res.headers.get('www-authenticate'));
+    if (again.scheme !== 'bearer') return res;
+    await discard(res);
+    return send(await auth.header(again, mergeScopes(scopes, again.scopes), true));
+  };
+}

@@ -1,0 +1,90 @@
+import type { Logger } from '../../util/log';
+import { errorFromResponse } from '../errors';
+import type { Challenge } from './challenge';
+import { parseChallenge } from './challenge';
+import { isTlsMismatch } from './neterror';
+import type { Doer } from './types';
+import { discard } from './types';
+
+export interface PingResult {
+  scheme: 'http' | 'https';
+  challenge: Challenge;
+}
+
+export interface PingerOptions {
+  /** Retrying stack without auth. */
+  doer: Doer;
+  /** Single-shot stack, for the HTTPS probe of loopback registries (a TLS mismatch is an answer, not a fault). */
+  probe: Doer;
+  insecureRegistries?: readonly string[];
+  log?: Logger;
+}
+
+export function isLoopback(registry: string): boolean {
+  const host = hostOf(registry).toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function hostOf(registry: string): string {
+  if (registry.startsWith('[')) return registry.slice(1, registry.indexOf(']'));
+  const i = registry.lastIndexOf(':');
+  return i >= 0 && registry.indexOf(':') === i ? registry.slice(0, i) : registry;
+}
+
+/**
+ * Learns, once per registry and run, which scheme reaches it and which auth it wants (GET /v2/).
+ * Loopback registries try HTTPS first (tests run TLS on 127.0.0.1) and fall back to HTTP on a TLS mismatch.
+ */
+export class Pinger {
+  private readonly cache = new Map<string, Promise<PingResult>>();
+  private readonly insecure: Set<string>;
+  constructor(private readonly opts: PingerOptions) {
+    this.insecure = new Set(opts.insecureRegistries ?? []);
+  }
+
+  ping(registry: string): Promise<PingResult> {
+    let p = this.cache.get(registry);
+    if (!p) {
+      p = this.discover(registry);
+      this.cache.set(registry, p);
+      // A failed ping may be transient; let a later request try again.
+      p.catch(() => this.cache.delete(registry));
+    }
+    return p;
+  }
+
+  private async discover(registry: string): Promise<PingResult> {
+    if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry);
+    if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry);
+    try {
+      return await this.pingWith(this.opts.probe, 'https', registry);
+    } catch (e) {
+      if (!isTlsMismatch(e)) throw e;
+      this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
+      return this.pingWith(this.opts.doer, 'http', registry);
+    }
+  }
+
+  private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string): Promise<PingResult> {
+    const url = `${scheme}://${registry}/v2/`;
+    const res = await doer({ method: 'GET', url });
+    if (res.status === 200) {
+      await discard(res);
+      return { scheme, challenge: { scheme: 'none' } };
+    }
+    if (res.status === 401) {
+      await discard(res);
+      return { scheme, challenge: parseChallenge(res.headers.get('www-authenticate')) };
+    }
+    throw await errorFromResponse('GET', url, res, `pinging ${registry}`);
+  }
+}
+
+/** Completes "/v2/..." paths with the scheme the ping found. */
+export function withScheme(inner: Doer, pinger: Pinger): Doer {
+  return async (req) => {
+    if (!req.url.startsWith('/') || !req.registry) return inner(req);
+    const { scheme } = await pinger.ping(req.registry);
+    return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
+  };
+}

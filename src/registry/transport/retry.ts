@@ -1,0 +1,82 @@
+import type { Logger } from '../../util/log';
+import { isRegistryError, safeUrl } from '../errors';
+import { isTemporaryNetworkError } from './neterror';
+import type { Doer } from './types';
+import { discard, isReplayable } from './types';
+
+export interface RetryPolicy {
+  /** Total tries, including the first; default 5. */
+  attempts: number;
+  /** First backoff; doubles each time, with jitter; default 250 ms. */
+  baseDelayMs: number;
+  /** Cap for any single wait, Retry-After included; default 15 s. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 15_000 };
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+export function isTemporary(e: unknown): boolean {
+  if (isRegistryError(e)) return e.temporary;
+  return isTemporaryNetworkError(e);
+}
+
+/** Retry-After as delta-seconds or an HTTP-date, in ms from `now`. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Exponential backoff with "equal jitter", or the server's Retry-After, capped either way. */
+export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation). */
+export async function retrying<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (e) {
+      if (attempt + 1 >= policy.attempts || !isTemporary(e)) throw e;
+      const wait = backoffMs(attempt, policy);
+      log?.debug('retrying', { what, attempt: attempt + 1, waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
+      await sleep(wait);
+    }
+  }
+}
+
+/** Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again. */
+export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer {
+  return async (req) => {
+    if (!isReplayable(req)) return inner(req);
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt + 1 >= policy.attempts;
+      let res: Response;
+      try {
+        res = await inner(req);
+      } catch (e) {
+        if (last || !isTemporary(e)) throw e;
+        const wait = backoffMs(attempt, policy);
+        log?.debug('retrying request', { method: req.method, url: safeUrl(req.url), waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
+        await sleep(wait);
+        continue;
+      }
+      if (last || !isRetryableStatus(res.status)) return res;
+      const wait = backoffMs(attempt, policy, parseRetryAfter(res.headers.get('retry-after')));
+      log?.debug('retrying request', { method: req.method, url: safeUrl(req.url), status: res.status, waitMs: Math.round(wait) });
+      await discard(res);
+      await sleep(wait);
+    }
+  };
+}
