@@ -13,7 +13,7 @@ export function kmsKeyName(id: string): string {
 }
 
 interface HttpClient {
-  request<T>(opts: { url: string; method: 'GET'; responseType: 'json'; fetchImplementation: typeof fetch }): Promise<{ data: T }>;
+  request<T>(opts: { url: string; method: 'GET'; responseType: 'json'; timeout: number; fetchImplementation: typeof fetch }): Promise<{ data: T }>;
 }
 
 async function httpClient(endpoint: URL): Promise<HttpClient> {
@@ -70,7 +70,7 @@ export async function lookupAttestor(attestor: string, endpoint: string): Promis
   try {
     const client = await httpClient(base);
     // Node's own fetch: gaxios would otherwise import() node-fetch, which fails under jest's VM.
-    body = (await client.request<unknown>({ url, method: 'GET', responseType: 'json', fetchImplementation: fetch })).data;
+    body = (await client.request<unknown>({ url, method: 'GET', responseType: 'json', timeout: 60_000, fetchImplementation: fetch })).data;
   } catch (e) {
     const { status, message } = describeHttpError(e);
     if (status === 404) throw new ReimageError(`binauthz attestor ${attestor} not found (GET ${url})`);

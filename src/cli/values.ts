@@ -20,7 +20,7 @@ const INT_BASES: ReadonlyArray<[RegExp, number, string]> = [
   [/^0[xX]/, 16, '0-9A-Fa-f'],
   [/^0[bB]/, 2, '01'],
   [/^0[oO]/, 8, '0-7'],
-  [/^0(?=[0-7_])/, 8, '0-7'], // Go's base 0 reads a leading 0 as octal
+  [/^0(?=[0-9_])/, 8, '0-7'], // Go's base 0 reads a leading 0 as octal
 ];
 
 /** strconv.ParseInt(s, 0, 64): base prefixes, leading-0 octal, underscores between digits. */
@@ -44,8 +44,8 @@ export function parseGoInt(s: string): NumberResult {
       break;
     }
   }
-  // Underscores only with a base prefix (base 0 rule), and only between digits.
-  const shape = new RegExp(prefixed ? `^_?[${digits}]+(?:_[${digits}]+)*$` : `^[${digits}]+$`);
+  // Base 0 allows underscores between digits, and right after a base prefix.
+  const shape = new RegExp(`^${prefixed ? '_?' : ''}[${digits}]+(?:_[${digits}]+)*$`);
   if (!shape.test(body)) return { error: 'parse error' };
   let v = 0n;
   for (const ch of body.replace(/_/g, '')) v = v * BigInt(base) + BigInt(parseInt(ch, base));

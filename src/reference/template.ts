@@ -129,7 +129,7 @@ function action(source: string, from: number, to: number, fields: readonly strin
   if (KEYWORDS.has(head)) throw fail(`"${head}" actions are not supported; ${supported}`);
   if (head === '.') throw fail(`{{ . }} (the whole data) is not supported; use a field such as {{ .Registry }}`);
   if (/^\.[A-Za-z_][A-Za-z0-9_]*\./.test(head)) throw fail(`chained field access (${head}) is not supported; ${supported}`);
-  if (/^\.[A-Za-z_][A-Za-z0-9_]*$/.test(head)) throw fail(`arguments after ${head} are not supported; ${supported}`);
+  if (/^\.[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]/.test(word)) throw fail(`arguments after ${head} are not supported; ${supported}`);
   if (head.startsWith('$')) throw fail(`variables are not supported; ${supported}`);
   if (head === 'true' || head === 'false' || /^["'`0-9+-]/.test(word)) throw fail(`constants are not supported; ${supported}`);
   if (/^[A-Za-z_]/.test(head)) throw fail(`function calls ("${head}") are not supported; ${supported}`);

@@ -1,5 +1,7 @@
 import type { Reference } from '../reference/types';
 import type { Logger } from '../util/log';
+import type { Keychain } from './auth/authenticator';
+import type { RetryPolicy } from './transport/retry';
 
 export interface CopyOptions {
   /** Refuse to overwrite an existing target tag that points at a different digest */
@@ -40,10 +42,21 @@ export interface ImageRegistry {
 
 export interface RegistryClientOptions {
   log: Logger;
-  /** host[:port] values reached over plain HTTP; loopback and localhost are always plain HTTP */
+  /**
+   * host[:port] values reached over plain HTTP only. Loopback/localhost registries not listed here
+   * are tried over HTTPS first and fall back to plain HTTP when they do not speak TLS.
+   */
   insecureRegistries?: string[];
   /** Requests in flight at once, across the run; default 8 */
   concurrency?: number;
   /** DOCKER_CONFIG directory override (default $DOCKER_CONFIG or ~/.docker) */
   dockerConfigDir?: string;
+  /** Replaces the default keychain (docker config and credential helpers, then Google ADC for Google registries). */
+  keychain?: Keychain;
+  /** @default {attempts: 5, baseDelayMs: 250, maxDelayMs: 15000} */
+  retry?: RetryPolicy;
+  /** Per request: until headers arrive, and between body chunks. @default 60000 */
+  timeoutMs?: number;
+  /** @default "reimage/<package version>" */
+  userAgent?: string;
 }

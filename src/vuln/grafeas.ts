@@ -123,7 +123,7 @@ export class GrafeasVulnGetter implements VulnGetter {
       return occs ?? [];
     } catch (e) {
       if (signal.aborted) throw e;
-      throw new ReimageError(`Grafeas ListOccurrences (${filter}) under ${this.opts.parent} failed for ${name}: ${describeError(e)}`, { cause: e });
+      throw new ReimageError(`Grafeas ListOccurrences under ${this.opts.parent} with filter ${filter} failed for ${name}: ${describeError(e)}`, { cause: e });
     }
   }
 }

@@ -24,7 +24,8 @@ export class TrivyVulnGetter implements VulnGetter {
 
   async getVulnerabilities(image: Reference, signal: AbortSignal): Promise<Vulnerability[]> {
     const target = digestName(image);
-    const [file, ...args] = [...this.argv, target] as [string, ...string[]];
+    const file = this.argv[0] as string;
+    const args = [...this.argv.slice(1), target];
     const cmd = quoteArgv(this.argv);
     const started = Date.now();
     const { stdout, stderr } = await run(file, args, signal).catch((e: unknown) => {
@@ -42,6 +43,7 @@ interface RunOutput {
 interface RunError extends Error {
   code?: number | string | null;
   signal?: NodeJS.Signals | null;
+  path?: string;
   stderr?: string;
 }
 

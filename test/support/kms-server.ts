@@ -76,7 +76,7 @@ function derInt(v: bigint): Buffer {
  * signing (crypto.sign hashes again), so: R = kG via ECDH (setPrivateKey(k) gives kG),
  * then r = R.x mod n, s = k^-1 (e + r*d) mod n, DER-encoded.
  */
-export function signDigest(key: Key, digest: Uint8Array): Buffer {
+function signDigest(key: Key, digest: Uint8Array): Buffer {
   const { ecdh: curveName, n } = CURVES[key.curve];
   const size = (n.toString(16).length + 1) >> 1;
   const nBits = n.toString(2).length;

@@ -255,24 +255,26 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
   const issuedScopes = (): string[] =>
     requests.filter((r) => r.status === 200).flatMap((r) => (r.scopes.length > 0 ? r.scopes : ['']));
 
+  const countByScope = (): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const s of issuedScopes()) m.set(s, (m.get(s) ?? 0) + 1);
+    return m;
+  };
+
   return {
     realm: `http://127.0.0.1:${port}/token`,
     service,
     issuer,
     rootCertBundle: signer.bundle,
     requests,
-    countByScope() {
-      const m = new Map<string, number>();
-      for (const s of issuedScopes()) m.set(s, (m.get(s) ?? 0) + 1);
-      return m;
-    },
+    countByScope,
     tokenCount(scope?: string) {
       const all = issuedScopes();
       return scope === undefined ? requests.filter((r) => r.status === 200).length : all.filter((s) => s === scope).length;
     },
     maxPerScope() {
       let max = 0;
-      for (const n of this.countByScope().values()) max = Math.max(max, n);
+      for (const n of countByScope().values()) max = Math.max(max, n);
       return max;
     },
     reset() {

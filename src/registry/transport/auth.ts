@@ -20,7 +20,8 @@ export interface AuthOptions {
 /** Per-registry credentials and the bearer tokens obtained with them, keyed by scope set. */
 class RegistryAuth {
   private authenticator: Promise<Authenticator> | undefined;
-  private readonly tokens = new Map<string, Promise<Token>>();
+  private readonly pending = new Map<string, Promise<Token>>();
+  private readonly live = new Map<string, Token>();
   constructor(private readonly registry: string, private readonly opts: AuthOptions) {}
 
   private credentials(): Promise<AuthConfig> {
@@ -40,14 +41,28 @@ class RegistryAuth {
     }
     if (auth.registryToken) return `Bearer ${auth.registryToken}`;
     const key = scopes.join(' ');
-    let p = this.tokens.get(key);
-    if (p && !fresh) {
-      const t = await p.catch(() => undefined);
-      if (t && t.expiresAt > Date.now()) return `Bearer ${t.token}`;
+    if (!fresh) {
+      // Synchronous up to the fetch, so concurrent requests share one token request per scope set.
+      const now = Date.now();
+      for (const [held, t] of this.live) {
+        // Any live token whose scopes cover this request will do (a push token also serves pulls).
+        if (t.expiresAt > now && (held === key || mergeScopes(held.split(' '), scopes).join(' ') === held)) return `Bearer ${t.token}`;
+      }
+      const pending = this.pending.get(key);
+      if (pending) return `Bearer ${(await pending).token}`;
     }
-    p = fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry });
-    this.tokens.set(key, p);
-    p.catch(() => this.tokens.delete(key));
+    const p = fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry });
+    this.pending.set(key, p);
+    this.live.delete(key);
+    p.then(
+      (t) => {
+        this.live.set(key, t);
+        if (this.pending.get(key) === p) this.pending.delete(key);
+      },
+      () => {
+        if (this.pending.get(key) === p) this.pending.delete(key);
+      },
+    );
     return `Bearer ${(await p).token}`;
   }
 }

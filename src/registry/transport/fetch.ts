@@ -1,6 +1,7 @@
 import { RegistryError, safeUrl } from '../errors';
 import { describeNetworkError, isTemporaryNetworkError } from './neterror';
 import type { Doer } from './types';
+import { isStreamBody } from './types';
 
 export interface FetchOptions {
   /** Budget for the response headers, and for each gap between body chunks; default 60s. */
@@ -34,7 +35,7 @@ export function fetchDoer(opts: FetchOptions = {}): Doer {
       signal: ac.signal,
     };
     if (req.body !== undefined) init.body = req.body;
-    if (req.body instanceof ReadableStream) init.duplex = 'half';
+    if (isStreamBody(req.body)) init.duplex = 'half';
     arm('response headers');
     let res: Response;
     try {

@@ -7,16 +7,28 @@ const TEMPORARY_CODES = new Set([
 const TEMPORARY_MESSAGES = [/socket hang up/i, /terminated/i, /other side closed/i, /premature close/i, /unexpected end/i];
 const TLS_MISMATCH = [/wrong version number/i, /packet length too long/i, /ssl3_get_record/i, /unknown protocol/i, /EPROTO/];
 
-function* chain(e: unknown, depth = 0): Generator<unknown> {
-  if (depth > 6 || e === undefined || e === null) return;
-  yield e;
-  if (e instanceof AggregateError) for (const inner of e.errors) yield* chain(inner, depth + 1);
-  if (e instanceof Error) yield* chain(e.cause, depth + 1);
+// Duck-typed, not instanceof: undici's errors come from Node's realm, which differs from jest's sandbox.
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  errors?: unknown;
 }
 
-function codeOf(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+function* chain(e: unknown, depth = 0): Generator<ErrorLike> {
+  if (depth > 6 || typeof e !== 'object' || e === null) return;
+  const x = e as ErrorLike;
+  yield x;
+  if (Array.isArray(x.errors)) for (const inner of x.errors) yield* chain(inner, depth + 1);
+  yield* chain(x.cause, depth + 1);
+}
+
+function messageOf(x: ErrorLike): string {
+  return typeof x.message === 'string' ? x.message : '';
+}
+
+function codeOf(x: ErrorLike): string | undefined {
+  return typeof x.code === 'string' ? x.code : undefined;
 }
 
 /** The most specific error code or message in the cause chain, for error messages. */
@@ -24,18 +36,18 @@ export function describeNetworkError(e: unknown): string {
   let best = '';
   for (const x of chain(e)) {
     const code = codeOf(x);
-    const msg = x instanceof Error ? x.message : String(x);
+    const msg = messageOf(x);
     if (code) return msg.includes(code) ? msg : `${code}: ${msg}`;
-    if (!best || msg !== 'fetch failed') best = msg;
+    if (!best || (msg && msg !== 'fetch failed')) best = msg;
   }
-  return best;
+  return best || String(e);
 }
 
 export function isTemporaryNetworkError(e: unknown): boolean {
   for (const x of chain(e)) {
     const code = codeOf(x);
     if (code && TEMPORARY_CODES.has(code)) return true;
-    if (x instanceof Error && TEMPORARY_MESSAGES.some((re) => re.test(x.message))) return true;
+    if (TEMPORARY_MESSAGES.some((re) => re.test(messageOf(x)))) return true;
   }
   return false;
 }
@@ -45,7 +57,7 @@ export function isTlsMismatch(e: unknown): boolean {
   for (const x of chain(e)) {
     const code = codeOf(x);
     if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || code === 'ECONNRESET' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
-    if (x instanceof Error && TLS_MISMATCH.some((re) => re.test(x.message))) return true;
+    if (TLS_MISMATCH.some((re) => re.test(messageOf(x)))) return true;
   }
   return false;
 }

@@ -26,6 +26,7 @@ interface TokenRequest {
  */
 export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> {
   let res: Response | undefined;
+  let method = 'POST';
   if (req.auth.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: req.auth.identityToken, client_id: 'reimage' });
     if (req.service) form.set('service', req.service);
@@ -37,6 +38,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     }
   }
   if (!res) {
+    method = 'GET';
     const url = new URL(req.realm);
     if (req.service) url.searchParams.set('service', req.service);
     for (const s of req.scopes) url.searchParams.append('scope', s);
@@ -44,7 +46,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     if (req.auth.username !== undefined && req.auth.password !== undefined) headers.authorization = basicHeader(req.auth.username, req.auth.password);
     res = await doer({ method: 'GET', url: url.toString(), headers });
   }
-  if (res.status !== 200) throw await errorFromResponse(res.status === 200 ? 'GET' : 'GET', req.realm, res, `fetching token for ${req.registry}`);
+  if (res.status !== 200) throw await errorFromResponse(method, req.realm, res, `fetching token for ${req.registry}`);
   let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
   try {
     body = (await res.json()) as typeof body;

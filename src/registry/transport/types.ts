@@ -17,8 +17,13 @@ export interface RegistryRequest {
 /** One layer of the HTTP stack: same shape as the layer it wraps (like an http.RoundTripper). */
 export type Doer = (req: RegistryRequest) => Promise<Response>;
 
+/** Duck-typed: streams may come from another realm (undici's, under jest). */
+export function isStreamBody(body: RequestBody | undefined): body is ReadableStream<Uint8Array> {
+  return typeof body === 'object' && body !== null && typeof (body as { getReader?: unknown }).getReader === 'function';
+}
+
 export function isReplayable(req: RegistryRequest): boolean {
-  return !(req.body instanceof ReadableStream);
+  return !isStreamBody(req.body);
 }
 
 export function withHeaders(req: RegistryRequest, headers: Record<string, string | undefined>): RegistryRequest {

@@ -1,0 +1,321 @@
+/**
+ * The one table of reimage's settings. It drives the flag parser, the help
+ * text, the ConfigMap keys (flag names) and the typed FunctionConfig paths.
+ */
+import { Options } from './options';
+
+export type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'duration' | 'list';
+
+/** The kinds that can hold a value of type V (durations are stored as milliseconds). */
+type KindOf<V> = V extends boolean
+  ? 'bool'
+  : V extends number
+    ? 'int' | 'float' | 'duration'
+    : V extends readonly string[]
+      ? 'list'
+      : V extends string
+        ? 'string'
+        : never;
+
+/** Every Options key is a flag, except inline rules (FunctionConfig only). */
+export type FlagKey = Exclude<keyof Options, 'rules'>;
+
+export type FlagGroup = 'general' | 'input' | 'rename' | 'copy' | 'mappings' | 'vulncheck' | 'attest' | 'registry';
+
+interface FlagSpec<K extends FlagKey> {
+  /** Flag name without dashes; also the ConfigMap data key. */
+  name: string;
+  aliases?: readonly string[];
+  kind: KindOf<Options[K]>;
+  group: FlagGroup;
+  help: string;
+  /** Placeholder shown in help instead of the Go type name. */
+  arg?: string;
+  /** Allowed values; they must be members of Options[K]. */
+  choices?: readonly Extract<Options[K], string>[];
+  /** Numeric bounds, checked by validateOptions and published in the schema. */
+  min?: number;
+  max?: number;
+  /** A repeated list flag appends; otherwise the last occurrence wins, as in Go. */
+  repeatable?: boolean;
+  /** Dotted path under `spec` of the typed FunctionConfig; absent: command line only. */
+  spec?: string;
+}
+
+export type FlagDef = { key: FlagKey } & FlagSpec<FlagKey>;
+
+// A mapped type: adding an Options key without a row here fails to compile.
+const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
+  help: { name: 'h', aliases: ['help'], kind: 'bool', group: 'general', help: 'show this help' },
+  version: { name: 'V', aliases: ['version'], kind: 'bool', group: 'general', help: 'print version/build info' },
+  debug: { name: 'debug', kind: 'bool', group: 'general', help: 'enable debug logging', spec: 'debug' },
+  dryRun: { name: 'dryrun', kind: 'bool', group: 'general', help: 'only log actions', spec: 'dryRun' },
+  concurrency: {
+    name: 'concurrency',
+    kind: 'int',
+    group: 'general',
+    help: 'how many registry, scan and attestation operations run at once',
+    min: 1,
+    spec: 'concurrency',
+  },
+
+  input: {
+    name: 'input',
+    kind: 'string',
+    group: 'input',
+    help: 'type of input (k8s or yaml)',
+    choices: ['k8s', 'yaml'],
+    spec: 'input',
+  },
+  rulesConfig: {
+    name: 'rules-config',
+    kind: 'string',
+    group: 'input',
+    arg: 'file',
+    help: 'YAML definition of kind/image-path rules (kind: Raw for raw YAML input rules)',
+    spec: 'rulesConfig',
+  },
+  ignore: {
+    name: 'ignore',
+    kind: 'string',
+    group: 'input',
+    arg: 'regexp',
+    help: 'completely ignore images matching this expression',
+    spec: 'ignore',
+  },
+
+  renameRemotePath: {
+    name: 'rename-remote-path',
+    kind: 'string',
+    group: 'rename',
+    arg: 'path',
+    help: 'registry path that renamed images are copied under, the template\'s .RemotePath (no renaming without it)',
+    spec: 'rename.remotePath',
+  },
+  renameTemplate: {
+    name: 'rename-template',
+    kind: 'string',
+    group: 'rename',
+    arg: 'template',
+    help: 'template for remapping imported images',
+    spec: 'rename.template',
+  },
+  renameIgnore: {
+    name: 'rename-ignore',
+    kind: 'string',
+    group: 'rename',
+    arg: 'regexp',
+    help: 'do not rename images matching this expression (they may still be converted to digest form)',
+    spec: 'rename.ignore',
+  },
+  renameForceDigest: {
+    name: 'rename-force-digest',
+    kind: 'bool',
+    group: 'rename',
+    help: 'the final renamed image will be transformed to digest form before output',
+    spec: 'rename.forceDigest',
+  },
+
+  clobber: { name: 'clobber', kind: 'bool', group: 'copy', help: 'allow overwriting remote images', spec: 'copy.clobber' },
+  noCopy: { name: 'no-copy', kind: 'bool', group: 'copy', help: 'disable copying of renamed images', spec: 'copy.disabled' },
+
+  staticJsonMappingsFile: {
+    name: 'static-json-mappings-file',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'file',
+    help: 'take all mappings from a mappings file',
+    spec: 'mappings.static.file',
+  },
+  staticJsonMappingsImg: {
+    name: 'static-json-mappings-img',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'image',
+    help: 'take all mappings from a mappings registry image',
+    spec: 'mappings.static.image',
+  },
+  verifyStaticJsonMappings: {
+    name: 'verify-static-json-mappings',
+    kind: 'bool',
+    group: 'mappings',
+    help: 'when loading static mappings, verify that the targets are still valid',
+    spec: 'mappings.static.verify',
+  },
+  mappingsOnly: {
+    name: 'mappings-only',
+    kind: 'bool',
+    group: 'mappings',
+    help: 'skip YAML processing, run copying, checks and attestations on all images in the static mappings',
+    spec: 'mappings.only',
+  },
+  writeJsonMappingsFile: {
+    name: 'write-json-mappings-file',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'file',
+    help: 'write final image mappings to a JSON file',
+    spec: 'mappings.write.file',
+  },
+  writeJsonMappingsImg: {
+    name: 'write-json-mappings-img',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'image',
+    help: 'write final image mappings to a registry image',
+    spec: 'mappings.write.image',
+  },
+
+  vulncheckMethod: {
+    name: 'vulncheck-method',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'method',
+    help: 'vulnerability check method (trivy or grafeas)',
+    choices: ['trivy', 'grafeas'],
+    spec: 'vulncheck.method',
+  },
+  vulncheckMaxCvss: {
+    name: 'vulncheck-max-cvss',
+    kind: 'float',
+    group: 'vulncheck',
+    arg: 'score',
+    help: 'maximum CVSS vulnerability score; 0 disables checks, 11 records CVEs but fails none',
+    min: 0,
+    max: 11,
+    spec: 'vulncheck.maxCVSS',
+  },
+  vulncheckIgnoreCveList: {
+    name: 'vulncheck-ignore-cve-list',
+    kind: 'list',
+    group: 'vulncheck',
+    arg: 'list',
+    help: 'comma separated list of vulnerabilities to ignore',
+    spec: 'vulncheck.ignoreCVEs',
+  },
+  vulncheckIgnoreImages: {
+    name: 'vulncheck-ignore-images',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'regexp',
+    help: 'regexp of images to skip for CVE checks',
+    spec: 'vulncheck.ignoreImages',
+  },
+  vulncheckTimeoutMs: {
+    name: 'vulncheck-timeout',
+    kind: 'duration',
+    group: 'vulncheck',
+    help: 'how long to wait for vulnerability scanning to complete',
+    spec: 'vulncheck.timeout',
+  },
+  vulncheckMaxRetries: {
+    name: 'vulncheck-max-retries',
+    kind: 'int',
+    group: 'vulncheck',
+    help: 'max number of attempts to check for vulnerabilities',
+    min: 0,
+    spec: 'vulncheck.maxRetries',
+  },
+  vulncheckReport: {
+    name: 'vulncheck-report',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'file',
+    help: 'write a per-image report of CVEs and mappings to this file (.md or .html)',
+    spec: 'vulncheck.report',
+  },
+  trivyCommand: {
+    name: 'trivy-command',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'command',
+    help: "the command to run to retrieve vulnerability scans in trivy's JSON format (the image id will be added as an additional arg)",
+    spec: 'vulncheck.trivyCommand',
+  },
+  grafeasParent: {
+    name: 'grafeas-parent',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'parent',
+    help: 'value for the parent of the Grafeas client (e.g. "projects/my-project-id" for GCP); used by grafeas checks and attestations',
+    spec: 'grafeas.parent',
+  },
+  grafeasEndpoint: {
+    name: 'grafeas-endpoint',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'HOST:PORT',
+    help: 'Grafeas API endpoint; empty means Google Container Analysis',
+    spec: 'grafeas.endpoint',
+  },
+
+  binauthzAttestor: {
+    name: 'binauthz-attestor',
+    kind: 'string',
+    group: 'attest',
+    arg: 'attestor',
+    help: 'Google BinAuthz Attestor (e.g. projects/myproj/attestors/myattestor)',
+    spec: 'binauthz.attestor',
+  },
+  binauthzEndpoint: {
+    name: 'binauthz-endpoint',
+    kind: 'string',
+    group: 'attest',
+    arg: 'URL',
+    help: 'Binary Authorization API endpoint',
+    spec: 'binauthz.endpoint',
+  },
+  gcpKmsKey: {
+    name: 'gcp-kms-key',
+    kind: 'string',
+    group: 'attest',
+    arg: 'key',
+    help: 'KMS key, defaults to the first key listed in the BinAuthz attestor (e.g. projects/PROJECT/locations/LOCATION/keyRings/KEYRING/cryptoKeys/KEY/cryptoKeyVersions/V)',
+    spec: 'binauthz.kmsKey',
+  },
+  kmsEndpoint: {
+    name: 'kms-endpoint',
+    kind: 'string',
+    group: 'attest',
+    arg: 'HOST:PORT',
+    help: 'Cloud KMS API endpoint; empty means Google Cloud KMS',
+    spec: 'binauthz.kmsEndpoint',
+  },
+
+  insecureRegistries: {
+    name: 'insecure-registry',
+    kind: 'list',
+    group: 'registry',
+    arg: 'HOST[:PORT]',
+    help: 'registry to reach over plain HTTP; repeatable or comma separated',
+    repeatable: true,
+    spec: 'registries.insecure',
+  },
+};
+
+export const FLAG_DEFS: readonly FlagDef[] = (Object.keys(TABLE) as FlagKey[]).map(
+  (key): FlagDef => ({ key, ...(TABLE[key] as FlagSpec<FlagKey>) }),
+);
+
+const BY_NAME = new Map<string, FlagDef>();
+for (const d of FLAG_DEFS) for (const n of [d.name, ...(d.aliases ?? [])]) BY_NAME.set(n, d);
+
+/** Look a flag up by any of its names (without dashes). */
+export function flagByName(name: string): FlagDef | undefined {
+  return BY_NAME.get(name);
+}
+
+export function flagByKey(key: FlagKey): FlagDef {
+  return FLAG_DEFS.find((d) => d.key === key) as FlagDef;
+}
+
+export const GROUP_TITLES: Readonly<Record<FlagGroup, string>> = {
+  general: 'General',
+  input: 'Input',
+  rename: 'Renaming',
+  copy: 'Copying',
+  mappings: 'Mappings',
+  vulncheck: 'Vulnerability checks',
+  attest: 'Attestation (Binary Authorization)',
+  registry: 'Registries',
+};

@@ -1,0 +1,149 @@
+/**
+ * Cross-field checks on resolved options: at least as strict as the Go
+ * reimage's setup(), with messages that name the flag. Returns warnings for
+ * settings that are accepted but have no effect.
+ */
+import { UsageError } from '../util/errors';
+import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
+import { compileGoRegexp } from './regexp';
+import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
+import { splitShellWords } from './shellwords';
+
+const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
+const GRAFEAS_PARENT = /^projects\/[^/\s]+$/;
+// BinAuthz lists KMS keys as //cloudkms.googleapis.com/v1/projects/...; accept both.
+const KMS_KEY =
+  /^(?:\/\/cloudkms\.googleapis\.com\/v1\/)?projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+\/cryptoKeyVersions\/[^/\s]+$/;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/;
+
+const flag = (key: FlagKey): string => `-${flagByKey(key).name}`;
+const fail = (msg: string): never => {
+  throw new UsageError(msg);
+};
+
+/** host[:port] with a port in 1..65535 when present (required if portRequired). */
+function isHostPort(s: string, portRequired: boolean): boolean {
+  const m = /^(.*?)(?::(\d+))?$/.exec(s);
+  if (!m || !HOST.test(m[1] as string)) return false;
+  if (m[2] === undefined) return !portRequired;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535;
+}
+
+function checkRegexp(what: string, source: string): void {
+  if (source !== '') compileGoRegexp(source, what);
+}
+
+function checkNumbers(o: Options): void {
+  for (const d of FLAG_DEFS) {
+    const v = o[d.key];
+    if (typeof v !== 'number') continue;
+    if (d.kind === 'int' && !Number.isSafeInteger(v)) fail(`${flag(d.key)} must be an integer, got ${v}`);
+    const range = d.max !== undefined ? `between ${d.min ?? '-Inf'} and ${d.max}` : `at least ${d.min}`;
+    if (Number.isNaN(v) || (d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max)) {
+      fail(`${flag(d.key)} must be ${range}, got ${v}`);
+    }
+  }
+  if (!(o.vulncheckTimeoutMs > 0) || !Number.isFinite(o.vulncheckTimeoutMs)) {
+    fail(`${flag('vulncheckTimeoutMs')} must be positive, got ${o.vulncheckTimeoutMs}ms`);
+  }
+}
+
+function checkChoices(o: Options): void {
+  for (const d of FLAG_DEFS) {
+    const choices: readonly string[] | undefined = d.choices;
+    const v = o[d.key];
+    if (choices && typeof v === 'string' && !choices.includes(v)) {
+      fail(`invalid ${flag(d.key)} ${JSON.stringify(v)}, should be ${choices.join(' or ')}`);
+    }
+  }
+}
+
+function checkEndpoints(o: Options): void {
+  for (const key of ['grafeasEndpoint', 'kmsEndpoint'] as const) {
+    if (o[key] !== '' && !isHostPort(o[key], true)) fail(`invalid ${flag(key)} ${JSON.stringify(o[key])}: want HOST:PORT`);
+  }
+  if (o.binauthzEndpoint !== '') {
+    let ok = false;
+    try {
+      const u = new URL(o.binauthzEndpoint);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '' && u.search === '' && u.hash === '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail(`invalid ${flag('binauthzEndpoint')} ${JSON.stringify(o.binauthzEndpoint)}: want an http(s) URL such as https://binaryauthorization.googleapis.com`);
+  }
+  for (const r of o.insecureRegistries) {
+    if (!isHostPort(r, false)) fail(`invalid ${flag('insecureRegistries')} ${JSON.stringify(r)}: want HOST[:PORT], without a scheme or path`);
+  }
+}
+
+function checkVulnAndAttest(o: Options, warnings: string[]): void {
+  const checking = o.vulncheckMaxCvss > 0;
+  let trivyWords: string[] = [];
+  try {
+    trivyWords = splitShellWords(o.trivyCommand);
+  } catch (e) {
+    fail(`could not parse ${flag('trivyCommand')} ${JSON.stringify(o.trivyCommand)}: ${(e as Error).message}`);
+  }
+  if (checking && o.vulncheckMethod === 'trivy' && trivyWords.length === 0) fail(`${flag('trivyCommand')} is empty`);
+  if (checking && o.vulncheckMethod === 'grafeas' && o.grafeasParent === '') {
+    fail(`${flag('vulncheckMethod')} grafeas needs ${flag('grafeasParent')} (e.g. projects/my-project-id)`);
+  }
+  if (o.grafeasParent !== '' && !GRAFEAS_PARENT.test(o.grafeasParent)) {
+    fail(`invalid ${flag('grafeasParent')} ${JSON.stringify(o.grafeasParent)}: want projects/PROJECT`);
+  }
+  if (o.binauthzAttestor !== '') {
+    if (!ATTESTOR.test(o.binauthzAttestor)) {
+      fail(`invalid ${flag('binauthzAttestor')} ${JSON.stringify(o.binauthzAttestor)}: want projects/PROJECT/attestors/ATTESTOR`);
+    }
+    // Attestations are Grafeas occurrences created under the parent.
+    if (o.grafeasParent === '') fail(`${flag('binauthzAttestor')} needs ${flag('grafeasParent')} (attestations are written there)`);
+  } else if (o.gcpKmsKey !== '' || o.kmsEndpoint !== '') {
+    warnings.push(`${o.gcpKmsKey !== '' ? flag('gcpKmsKey') : flag('kmsEndpoint')} has no effect without ${flag('binauthzAttestor')}`);
+  }
+  if (o.gcpKmsKey !== '' && !KMS_KEY.test(o.gcpKmsKey)) {
+    fail(`invalid ${flag('gcpKmsKey')} ${JSON.stringify(o.gcpKmsKey)}: want projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V`);
+  }
+  if (o.vulncheckReport !== '' && !/\.(md|html?)$/i.test(o.vulncheckReport)) {
+    fail(`${flag('vulncheckReport')} ${JSON.stringify(o.vulncheckReport)} must end in .md or .html`);
+  }
+}
+
+function checkMappings(o: Options, warnings: string[]): void {
+  const staticSet = o.staticJsonMappingsFile !== '' || o.staticJsonMappingsImg !== '';
+  if (o.staticJsonMappingsFile !== '' && o.staticJsonMappingsImg !== '') {
+    fail(`only one static mappings configuration is allowed: ${flag('staticJsonMappingsFile')} or ${flag('staticJsonMappingsImg')}`);
+  }
+  if (o.mappingsOnly && !staticSet) {
+    fail(`${flag('mappingsOnly')} requested, but no static mappings file or image specified (${flag('staticJsonMappingsFile')} or ${flag('staticJsonMappingsImg')})`);
+  }
+  if (staticSet) {
+    // Go: static mappings replace renaming entirely.
+    if (o.renameRemotePath !== '' || o.renameTemplate !== DEFAULT_RENAME_TEMPLATE) {
+      warnings.push(`static mappings are set, so image renaming is disabled (${flag('renameRemotePath')} and ${flag('renameTemplate')} are ignored)`);
+    }
+  } else if (o.renameRemotePath === '' && (o.renameTemplate !== DEFAULT_RENAME_TEMPLATE || o.renameIgnore !== '^$')) {
+    warnings.push(`${flag('renameRemotePath')} is empty, so images are not renamed (${flag('renameTemplate')} and ${flag('renameIgnore')} have no effect)`);
+  }
+  if (o.noCopy && o.clobber) warnings.push(`${flag('clobber')} has no effect with ${flag('noCopy')}`);
+}
+
+/** Throws UsageError on the first invalid setting; returns warnings about ineffective ones. */
+export function validateOptions(o: Options): string[] {
+  const warnings: string[] = [];
+  checkChoices(o);
+  checkNumbers(o);
+  for (const key of ['ignore', 'renameIgnore', 'vulncheckIgnoreImages'] as const) checkRegexp(flag(key), o[key]);
+  o.rules.forEach((r, i) => {
+    // Go's rule kind "Raw" is a keyword, not a regexp.
+    if (r.kind !== 'Raw') {
+      checkRegexp(`spec.rules[${i}].kind`, r.kind);
+      checkRegexp(`spec.rules[${i}].apiVersion`, r.apiVersion);
+    }
+  });
+  checkMappings(o, warnings);
+  checkVulnAndAttest(o, warnings);
+  checkEndpoints(o);
+  return warnings;
+}

@@ -1,0 +1,286 @@
+/**
+ * Positional YAML parsing on top of js-yaml: its `listener` reports every node's
+ * open and close, from which we rebuild a tree of exact source ranges. js-yaml
+ * does the real parsing (and the error checks), so values match what it loads.
+ */
+import { loadAll, YAMLException } from 'js-yaml';
+import { ManifestError } from './errors';
+import type { ScalarStyle, YamlDoc, YamlMapping, YamlNode, YamlPair, YamlScalar, YamlSequence } from './types';
+
+/** The parts of js-yaml's internal loader state that the listener reads. */
+interface LoaderState {
+  position: number;
+  kind: string | null;
+  result: unknown;
+}
+
+interface Frame {
+  open: number;
+  children: YamlNode[] | null;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+
+function isWs(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+function isFlowEnd(c: number): boolean {
+  return c === 0x2c /* , */ || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d;
+}
+
+/** Skips separation space, comments and node properties (`!tag`, `&anchor`) to the node's content. */
+function contentStart(src: string, i: number, limit: number): number {
+  while (i < limit) {
+    const c = src.charCodeAt(i);
+    if (isWs(c)) i++;
+    else if (c === HASH) {
+      while (i < limit && src.charCodeAt(i) !== LF) i++;
+    } else if (c === 0x21 /* ! */ || c === 0x26 /* & */) {
+      while (i < limit && !isWs(src.charCodeAt(i))) i++;
+    } else break;
+  }
+  return i;
+}
+
+function trimEnd(src: string, end: number, floor: number): number {
+  while (end > floor && isWs(src.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+function styleAt(c: number): ScalarStyle {
+  switch (c) {
+    case 0x27:
+      return 'single';
+    case 0x22:
+      return 'double';
+    case 0x7c:
+      return 'literal';
+    case 0x3e:
+      return 'folded';
+    default:
+      return 'plain';
+  }
+}
+
+/** True when, after spaces on the same line, `:` follows: the node was a mapping key. */
+function followedByColon(src: string, i: number): boolean {
+  let c = src.charCodeAt(i);
+  while (c === SPACE || c === TAB) c = src.charCodeAt(++i);
+  return c === 0x3a;
+}
+
+/** True when the node is preceded by `? `, an explicit key we do not pair. */
+function precededByQuestion(src: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && (src.charCodeAt(j) === SPACE || src.charCodeAt(j) === TAB)) j--;
+  return j >= 0 && src.charCodeAt(j) === 0x3f && (j === 0 || isWs(src.charCodeAt(j - 1)) || isFlowEnd(src.charCodeAt(j - 1)));
+}
+
+function markInFlow(node: YamlNode): void {
+  node.inFlow = true;
+  if (node.kind === 'mapping') {
+    for (const e of node.entries) {
+      markInFlow(e.key);
+      if (e.value) markInFlow(e.value);
+    }
+  } else if (node.kind === 'sequence') {
+    for (const item of node.items) markInFlow(item);
+  }
+}
+
+function emptyNode(at: number): YamlScalar {
+  return { kind: 'scalar', style: 'plain', start: at, end: at, inFlow: false, value: null, empty: true };
+}
+
+function isEmpty(n: YamlNode): boolean {
+  return n.kind === 'scalar' && n.empty;
+}
+
+function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; complete: boolean } {
+  const entries: YamlPair[] = [];
+  let complete = true;
+  for (let i = 0; i < children.length; i++) {
+    const key = children[i] as YamlNode;
+    if (followedByColon(src, key.end) && !isEmpty(key)) {
+      entries.push({ key, value: children[i + 1] });
+      i++;
+    } else if (isEmpty(key)) {
+      // js-yaml probes for another key at the end of a block mapping; the probe finds nothing.
+      continue;
+    } else {
+      if (precededByQuestion(src, key.start)) complete = false;
+      entries.push({ key, value: undefined });
+    }
+  }
+  return { entries, complete };
+}
+
+/**
+ * Builds a node from a closed frame. `pos` is js-yaml's position at close,
+ * which may run past trailing spaces and comments, so ends are recomputed.
+ */
+function buildNode(src: string, f: Frame, state: LoaderState, pos: number): YamlNode {
+  const children = f.children;
+  const start = contentStart(src, f.open, pos);
+  // A block mapping probes for an implicit key first; when no `:` follows, that probe is the node itself.
+  if (children && children.length === 1) {
+    const only = children[0] as YamlNode;
+    if (only.start === start && !isEmpty(only)) return only;
+  }
+  const kind = state.kind;
+  if (kind === 'scalar') {
+    const style = styleAt(src.charCodeAt(start));
+    return { kind: 'scalar', style, start, end: trimEnd(src, pos, start), inFlow: false, value: state.result, empty: false };
+  }
+  if (kind === 'mapping') {
+    const flow = src.charCodeAt(start) === 0x7b;
+    const { entries, complete } = pairEntries(src, children ?? []);
+    let end: number;
+    if (flow) end = trimEnd(src, pos, start);
+    else {
+      const last = entries[entries.length - 1];
+      end = last ? Math.max(last.key.end, last.value ? last.value.end : 0) : start;
+    }
+    const node: YamlMapping = { kind: 'mapping', flow, start, end, inFlow: false, entries, complete };
+    if (flow) markInFlow(node);
+    node.inFlow = false;
+    return node;
+  }
+  if (kind === 'sequence') {
+    const flow = src.charCodeAt(start) === 0x5b;
+    const items = children ?? [];
+    const loaded = state.result;
+    const complete = Array.isArray(loaded) && loaded.length === items.length;
+    const last = items[items.length - 1];
+    const end = flow ? trimEnd(src, pos, start) : last ? last.end : start;
+    const node: YamlSequence = { kind: 'sequence', flow, start, end, inFlow: false, items, complete };
+    if (flow) markInFlow(node);
+    node.inFlow = false;
+    return node;
+  }
+  if (src.charCodeAt(start) === 0x2a /* * */ && start < pos) {
+    let end = start + 1;
+    while (end < pos && !isWs(src.charCodeAt(end)) && !isFlowEnd(src.charCodeAt(end))) end++;
+    return { kind: 'alias', name: src.slice(start + 1, end), start, end, inFlow: false };
+  }
+  return emptyNode(f.open);
+}
+
+const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
+
+/**
+ * Parses a multi-document YAML stream into values and positional trees.
+ * Throws ManifestError naming the document, line and column on malformed YAML,
+ * tabs in indentation and duplicate keys. `source` prefixes error messages.
+ */
+export function parseYamlStream(text: string, source?: string): YamlDoc[] {
+  // js-yaml strips a BOM and reports offsets without it.
+  const off = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const stack: Frame[] = [];
+  const roots: YamlNode[] = [];
+  const rootOpens: number[] = [];
+
+  const listener = (event: 'open' | 'close', state: LoaderState): void => {
+    if (event === 'open') {
+      if (stack.length === 0) rootOpens.push(state.position + off);
+      stack.push({ open: state.position + off, children: null });
+      return;
+    }
+    const f = stack.pop() as Frame;
+    const node = buildNode(text, f, state, state.position + off);
+    const parent = stack[stack.length - 1];
+    if (parent) (parent.children ??= []).push(node);
+    else roots.push(node);
+  };
+
+  let values: unknown[];
+  try {
+    values = loadAll(text, null, { listener: listener as never, filename: source }) as unknown[];
+  } catch (e) {
+    if (e instanceof YAMLException) {
+      const docIndex = Math.max(rootOpens.length - 1, 0);
+      const mark = (e as YAMLException & { mark?: { line: number; column: number } }).mark;
+      const where = mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : '';
+      const prefix = source ? `${source}: ` : '';
+      throw new ManifestError(`${prefix}document ${docIndex}${where}: ${e.reason}`, { cause: e });
+    }
+    throw e;
+  }
+
+  const markers: number[] = [];
+  for (const m of text.matchAll(DOC_MARKER)) markers.push(m.index);
+  const docs: YamlDoc[] = [];
+  let mi = 0;
+  for (let i = 0; i < values.length; i++) {
+    const open = rootOpens[i] ?? text.length;
+    const prevOpen = i === 0 ? -1 : (rootOpens[i - 1] ?? 0);
+    // An empty document's root opens at the next `---`, so a document owns the last marker strictly before its root.
+    let marker = -1;
+    while (mi < markers.length && (markers[mi] as number) < open) {
+      if ((markers[mi] as number) >= prevOpen) marker = markers[mi] as number;
+      mi++;
+    }
+    const prev = docs[i - 1];
+    const start = marker >= 0 ? marker : i === 0 ? 0 : lineStart(text, open);
+    if (prev) prev.end = start;
+    const root = roots[i];
+    const node = root && !isEmpty(root) ? root : undefined;
+    docs.push({ index: i, value: values[i], node, start, end: text.length });
+  }
+  return docs;
+}
+
+function lineStart(text: string, pos: number): number {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+/** Why a path could not be resolved, for error messages. */
+export type FindResult = { node: YamlNode } | { node?: undefined; reason: string };
+
+function keyMatches(key: YamlNode, seg: string | number): boolean {
+  if (key.kind !== 'scalar') return false;
+  const v = key.value;
+  return v === seg || (v !== null && v !== undefined && String(v) === String(seg));
+}
+
+/** Follows a JS path (keys and indexes) through the tree, explaining a failure. */
+export function findNode(root: YamlNode, path: ReadonlyArray<string | number>): FindResult {
+  let node: YamlNode = root;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i] as string | number;
+    const here = () => path.slice(0, i).join('.') || '(root)';
+    if (node.kind === 'alias') return { reason: `${here()} is the alias *${node.name}; its value can only be edited at the anchor` };
+    if (node.kind === 'mapping') {
+      if (!node.complete) return { reason: `${here()} uses explicit (?) keys, which reimage cannot edit` };
+      let found: YamlPair | undefined;
+      for (const e of node.entries) {
+        if (keyMatches(e.key, seg)) found = e; // last wins, as in the loaded value
+      }
+      if (!found) {
+        const merged = node.entries.some((e) => keyMatches(e.key, '<<'));
+        return { reason: merged ? `${here()}.${seg} comes from a merge key (<<), which reimage cannot edit` : `${here()}.${seg} not found in the source` };
+      }
+      if (!found.value) return { reason: `${here()}.${seg} has no value` };
+      node = found.value;
+    } else if (node.kind === 'sequence') {
+      if (!node.complete) return { reason: `${here()} has empty or paired items, which reimage cannot edit` };
+      const item = typeof seg === 'number' ? node.items[seg] : undefined;
+      if (!item) return { reason: `${here()}[${String(seg)}] not found in the source` };
+      node = item;
+    } else {
+      return { reason: `${here()} is a scalar` };
+    }
+  }
+  if (node.kind === 'alias') return { reason: `${path.join('.')} is the alias *${node.name}; its value can only be edited at the anchor` };
+  return { node };
+}
+
+/** The node at a JS path, or undefined when absent or reached through an alias or merge key. */
+export function resolvePath(node: YamlNode, path: ReadonlyArray<string | number>): YamlNode | undefined {
+  return findNode(node, path).node;
+}

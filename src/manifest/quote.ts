@@ -1,0 +1,66 @@
+/**
+ * Rendering a new string value as a YAML scalar that every reader gets back as
+ * the same string: Kubernetes reads YAML 1.1 (`on`, `0644`), most tools 1.2.
+ */
+import type { ScalarStyle } from './types';
+
+// YAML 1.1 and 1.2 words that do not load as strings (null, booleans, merge, value).
+const RESERVED = new Set(
+  [
+    '', '~', 'null', 'Null', 'NULL',
+    'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO',
+    'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
+    'on', 'On', 'ON', 'off', 'Off', 'OFF',
+    '<<', '=',
+  ],
+);
+
+// Anything that starts like a number, date or special float is quoted; 1.1 and 1.2 disagree on too many of them.
+const NUMBERISH = /^[-+]?(?:\.?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)$)|^\.$/;
+// Indicators that cannot start a plain scalar (conservatively including `-`, `?`, `:`).
+const BAD_FIRST = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
+// `: ` / ` #` end or break a plain scalar; a trailing `:` makes it a key.
+const BAD_INSIDE = /:\s|\s#|:$|\s$/;
+const FLOW_INDICATOR = /[,[\]{}]/;
+// Printable in YAML and not a line break: plain and single-quoted scalars can hold nothing else.
+const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when `s` can be written as a plain scalar and reads back as the same string in YAML 1.1 and 1.2. */
+export function isSafePlain(s: string, inFlow = false): boolean {
+  if (RESERVED.has(s)) return false;
+  if (NUMBERISH.test(s) || BAD_FIRST.test(s) || BAD_INSIDE.test(s) || NON_PRINTABLE.test(s)) return false;
+  if (inFlow && FLOW_INDICATOR.test(s)) return false;
+  // `---` / `...` at a line start would end the document.
+  if (s.startsWith('---') || s.startsWith('...')) return false;
+  return true;
+}
+
+/** JSON-style double-quoted scalar, with the escapes YAML needs beyond JSON's. */
+export function quoteDouble(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Single-quoted scalar, or undefined when `s` holds characters single quotes cannot carry on one line. */
+export function quoteSingle(s: string): string | undefined {
+  if (NON_PRINTABLE.test(s)) return undefined;
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The text for a new value in place of a scalar of `style`: plain stays plain
+ * when safe, single stays single, double stays double, block scalars and
+ * unsafe plain values become double-quoted.
+ */
+export function renderScalar(value: string, style: ScalarStyle, inFlow: boolean): string {
+  if (style === 'plain' && isSafePlain(value, inFlow)) return value;
+  if (style === 'single') {
+    const q = quoteSingle(value);
+    if (q !== undefined) return q;
+  }
+  return quoteDouble(value);
+}
+
+/** A mapping key as written by us: plain when safe, else double-quoted. */
+export function renderKey(key: string, inFlow: boolean): string {
+  return isSafePlain(key, inFlow) ? key : quoteDouble(key);
+}

@@ -1,0 +1,37 @@
+/** Small readers of Kubernetes resource identity, for results and for kpt's local-config convention. */
+import type { ResourceId } from './types';
+
+type Rec = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Rec {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export const LOCAL_CONFIG_ANNOTATION = 'config.kubernetes.io/local-config';
+
+function annotationsOf(resource: unknown): Rec {
+  const meta = isRecord(resource) ? resource['metadata'] : undefined;
+  const ann = isRecord(meta) ? meta['annotations'] : undefined;
+  return isRecord(ann) ? ann : {};
+}
+
+/** kpt's marker for resources that configure the pipeline (Kptfile, fn-config) and are not deployed: skip them. */
+export function isLocalConfig(resource: unknown): boolean {
+  const v = annotationsOf(resource)[LOCAL_CONFIG_ANNOTATION];
+  // An unquoted `true` loads as a boolean; kpt means the same thing.
+  return v === 'true' || v === true;
+}
+
+/** apiVersion, kind, name and namespace, each only when it is a string. */
+export function resourceId(resource: unknown): ResourceId {
+  const id: ResourceId = {};
+  if (!isRecord(resource)) return id;
+  if (typeof resource['apiVersion'] === 'string') id.apiVersion = resource['apiVersion'];
+  if (typeof resource['kind'] === 'string') id.kind = resource['kind'];
+  const meta = resource['metadata'];
+  if (isRecord(meta)) {
+    if (typeof meta['name'] === 'string') id.name = meta['name'];
+    if (typeof meta['namespace'] === 'string') id.namespace = meta['namespace'];
+  }
+  return id;
+}

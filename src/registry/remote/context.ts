@@ -1,0 +1,47 @@
+import type { Logger } from '../../util/log';
+import { RegistryError, safeUrl } from '../errors';
+import type { RetryPolicy } from '../transport/retry';
+import type { Doer } from '../transport/types';
+
+/** What every verb needs: the composed HTTP stack and the policy for retrying whole operations. */
+export interface RemoteContext {
+  doer: Doer;
+  retry: RetryPolicy;
+  log?: Logger;
+  /** Parallel children/blobs within one copy; the run-wide request limit still applies. */
+  concurrency: number;
+}
+
+/** A repository on a registry, e.g. {registry: "127.0.0.1:5000", repository: "library/nginx"}. */
+export interface Repo {
+  registry: string;
+  repository: string;
+}
+
+export const pullScope = (r: Repo): string[] => [`repository:${r.repository}:pull`];
+export const pushScope = (r: Repo): string[] => [`repository:${r.repository}:pull,push`];
+
+/** Reads a whole body; a connection cut mid-body becomes a temporary RegistryError worth retrying. */
+export async function readBody(res: Response, method: string, url: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    throw new RegistryError(`${method} ${safeUrl(url)}: reading response body: ${e instanceof Error ? e.message : String(e)}`, {
+      method, url, temporary: true, cause: e,
+    });
+  }
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) !== bytes.length) {
+    throw new RegistryError(`${method} ${safeUrl(url)}: truncated body (${bytes.length} of ${declared} bytes)`, { method, url, temporary: true });
+  }
+  return bytes;
+}
+
+/** Adds a query parameter to an upload Location, which may be relative and may already carry state. */
+export function addQuery(location: string, key: string, value: string): string {
+  const absolute = /^https?:\/\//i.test(location);
+  const u = new URL(location, 'http://relative.invalid');
+  u.searchParams.set(key, value);
+  return absolute ? u.toString() : `${u.pathname}${u.search}`;
+}

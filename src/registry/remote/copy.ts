@@ -1,0 +1,126 @@
+import { mapLimit } from '../../util/concurrency';
+import type { CopyProgress, CopyStats } from '../types';
+import { DigestMismatchError, RegistryError } from '../errors';
+import { hashingStream } from '../digest';
+import type { Descriptor } from '../media';
+import { blobsOf, parseManifest } from '../media';
+import { retrying } from '../transport/retry';
+import { blobExists, finishUpload, mountBlob, openBlob, startUpload } from './blob';
+import type { RemoteContext, Repo } from './context';
+import type { FetchedManifest } from './manifest';
+import { getManifest, headManifest, putManifest } from './manifest';
+
+type BlobOutcome = 'skipped' | 'mounted' | 'uploaded';
+
+/** Counters and progress of one copy() call. */
+export class CopyRun {
+  readonly stats: CopyStats;
+  private progress: CopyProgress = { blobsDone: 0, blobsTotal: 0, bytesDone: 0 };
+  constructor(digest: string, private readonly onProgress?: (p: CopyProgress) => void) {
+    this.stats = { digest, manifestsPushed: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, bytesUploaded: 0 };
+  }
+  addBlobs(n: number): void {
+    this.progress.blobsTotal += n;
+  }
+  bytes(n: number): void {
+    this.progress.bytesDone += n;
+  }
+  blobDone(outcome: BlobOutcome, size: number, first: boolean): void {
+    if (!first || outcome === 'skipped') this.stats.blobsSkipped++;
+    else if (outcome === 'mounted') this.stats.blobsMounted++;
+    else {
+      this.stats.blobsUploaded++;
+      this.stats.bytesUploaded += size;
+    }
+    this.progress.blobsDone++;
+    this.onProgress?.({ ...this.progress });
+  }
+}
+
+/**
+ * Copies manifests and blobs between repositories. One instance per client: in-flight work is keyed by
+ * target repository and digest, so a blob or child manifest shared by several images moves once per run.
+ */
+export class Copier {
+  private readonly blobs = new Map<string, Promise<BlobOutcome>>();
+  private readonly children = new Map<string, Promise<void>>();
+  constructor(private readonly ctx: RemoteContext) {}
+
+  /** Pushes `m` (already fetched from src) to dst under `dstId`, after everything it references. */
+  async copyManifest(src: Repo, m: FetchedManifest, dst: Repo, dstId: string, run: CopyRun): Promise<void> {
+    const parsed = parseManifest(m.bytes, m.mediaType);
+    const mediaType = m.mediaType && m.mediaType !== 'application/json' ? m.mediaType : parsed.mediaType;
+    if (parsed.kind === 'index') {
+      await mapLimit(parsed.manifests, this.ctx.concurrency, (child) => this.copyChild(src, child, dst, run));
+    } else {
+      const blobs = blobsOf(parsed);
+      run.addBlobs(blobs.length);
+      await mapLimit(blobs, this.ctx.concurrency, (b) => this.copyBlob(src, b, dst, run));
+    }
+    const stored = await putManifest(this.ctx, dst, dstId, m.bytes, mediaType);
+    if (stored !== m.digest) throw new RegistryError(`pushed ${dst.registry}/${dst.repository}:${dstId} as ${stored}, expected ${m.digest}`);
+    run.stats.manifestsPushed++;
+  }
+
+  private copyChild(src: Repo, child: Descriptor, dst: Repo, run: CopyRun): Promise<void> {
+    const key = `${dst.registry}/${dst.repository}@${child.digest}`;
+    let task = this.children.get(key);
+    if (!task) {
+      task = (async () => {
+        if (await headManifest(this.ctx, dst, child.digest)) return;
+        const m = await getManifest(this.ctx, src, child.digest);
+        await this.copyManifest(src, m, dst, child.digest, run);
+      })();
+      this.children.set(key, task);
+      task.catch(() => this.children.delete(key));
+    }
+    return task;
+  }
+
+  private async copyBlob(src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<void> {
+    const key = `${dst.registry}/${dst.repository}@${desc.digest}`;
+    let task = this.blobs.get(key);
+    const first = !task;
+    if (!task) {
+      task = retrying(`copying blob ${desc.digest}`, this.ctx.retry, this.ctx.log, () => this.transferBlob(src, desc, dst, run));
+      this.blobs.set(key, task);
+      task.catch(() => this.blobs.delete(key));
+    }
+    run.blobDone(await task, desc.size, first);
+  }
+
+  /** HEAD at the target, else mount (same registry), else stream GET → PUT, hashing on the way. */
+  private async transferBlob(src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<BlobOutcome> {
+    const { digest, size } = desc;
+    if (await blobExists(this.ctx, dst, digest)) return 'skipped';
+    let location: string | undefined;
+    if (src.registry === dst.registry && src.repository !== dst.repository) {
+      const m = await mountBlob(this.ctx, dst, digest, src);
+      if (m.mounted) return 'mounted';
+      location = m.location;
+    }
+    location ??= await startUpload(this.ctx, dst);
+    const res = await openBlob(this.ctx, src, digest);
+    const declared = res.headers.get('content-length');
+    if (declared !== null && Number(declared) !== size) {
+      await res.body?.cancel().catch(() => undefined);
+      // Could be a truncating proxy as well as a wrong manifest: worth another attempt, bounded anyway.
+      throw new RegistryError(`blob ${digest}: source serves ${declared} bytes, manifest says ${size}`, { temporary: true });
+    }
+    const hash = hashingStream((n) => run.bytes(n));
+    const body = (res.body as ReadableStream<Uint8Array>).pipeThrough(hash.stream);
+    try {
+      await finishUpload(this.ctx, dst, location, digest, body, size);
+    } catch (e) {
+      await body.cancel().catch(() => undefined);
+      // A short or corrupt source stream is a transfer fault (retry); anything else is the registry's answer.
+      if (hash.bytes() !== size) throw new RegistryError(`blob ${digest}: source stream ended after ${hash.bytes()} of ${size} bytes`, { temporary: true, cause: e });
+      const got = hash.digest();
+      if (got !== digest) throw new DigestMismatchError(`blob ${digest}`, digest, got, { cause: e });
+      throw e;
+    }
+    const got = hash.digest();
+    if (hash.bytes() !== size || got !== digest) throw new DigestMismatchError(`blob ${digest}`, digest, got);
+    return 'uploaded';
+  }
+}

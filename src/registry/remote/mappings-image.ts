@@ -1,0 +1,71 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ReimageError } from '../../util/errors';
+import { sha256 } from '../digest';
+import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, parseManifest } from '../media';
+import { readTar, writeTar } from '../tar';
+import { fetchBlob, pushBlob } from './blob';
+import type { RemoteContext, Repo } from './context';
+import { getManifest, putManifest } from './manifest';
+
+export const MAPPINGS_FILE = 'reimage-mapping.json';
+
+export interface BuiltImage {
+  config: Buffer;
+  layer: Buffer;
+  manifest: Buffer;
+  digest: string;
+}
+
+/** The image go-containerregistry's crane.Image({file: json}) builds: one gzipped tar layer, Docker v2 media types. */
+export function buildMappingsImage(json: string): BuiltImage {
+  const tar = writeTar([{ name: MAPPINGS_FILE, data: Buffer.from(json, 'utf8') }]);
+  // Fixed header fields (no mtime, no name) keep the layer reproducible.
+  const layer = gzipSync(tar, { level: 6 });
+  const config = Buffer.from(JSON.stringify({
+    architecture: '',
+    created: '0001-01-01T00:00:00Z',
+    history: [{ created: '0001-01-01T00:00:00Z' }],
+    os: '',
+    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+    config: {},
+  }));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: DOCKER_MANIFEST,
+    config: { mediaType: DOCKER_CONFIG, size: config.length, digest: sha256(config) },
+    layers: [{ mediaType: DOCKER_LAYER_GZIP, size: layer.length, digest: sha256(layer) }],
+  }));
+  return { config, layer, manifest, digest: sha256(manifest) };
+}
+
+export async function pushMappingsImage(ctx: RemoteContext, repo: Repo, id: string, json: string): Promise<string> {
+  const img = buildMappingsImage(json);
+  await Promise.all([pushBlob(ctx, repo, img.config), pushBlob(ctx, repo, img.layer)]);
+  return putManifest(ctx, repo, id, img.manifest, DOCKER_MANIFEST);
+}
+
+export async function pullMappingsImage(ctx: RemoteContext, repo: Repo, id: string): Promise<string> {
+  const name = `${repo.registry}/${repo.repository}:${id}`;
+  let m = await getManifest(ctx, repo, id);
+  let parsed = parseManifest(m.bytes, m.mediaType);
+  if (parsed.kind === 'index') {
+    const first = parsed.manifests[0];
+    if (!first) throw new ReimageError(`${name}: empty image index, not from reimage`);
+    m = await getManifest(ctx, repo, first.digest);
+    parsed = parseManifest(m.bytes, m.mediaType);
+    if (parsed.kind === 'index') throw new ReimageError(`${name}: nested image index, not from reimage`);
+  }
+  const [layer, ...rest] = parsed.layers;
+  // The Go tool's wording.
+  if (!layer || rest.length) throw new ReimageError(`${name}: multi-layer image, not from reimage`);
+  const blob = await fetchBlob(ctx, repo, layer.digest);
+  let tar: Buffer;
+  try {
+    tar = blob[0] === 0x1f && blob[1] === 0x8b ? gunzipSync(blob) : blob;
+  } catch (e) {
+    throw new ReimageError(`${name}: layer is not valid gzip`, { cause: e });
+  }
+  const [file] = readTar(tar);
+  if (!file) throw new ReimageError(`${name}: layer holds no file, not from reimage`);
+  return file.data.toString('utf8');
+}

