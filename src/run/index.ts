@@ -8,7 +8,7 @@ import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
 import { serializeMappings } from '../mappings/format';
 import type { Mappings } from '../mappings/format';
-import { parseReference, withDigest } from '../reference';
+import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
 import { ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
@@ -200,4 +200,3 @@ async function writeMappings(options: Options, mappings: Mappings, registry: () 
   }
 }
 
-export { withDigest };

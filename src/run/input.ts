@@ -1,4 +1,4 @@
-import { isLocalConfig, parseYamlStream, resourceId } from '../manifest';
+import { isLocalConfig, parseYamlStream, resolvePath, resourceId } from '../manifest';
 import type { YamlDoc, YamlNode } from '../manifest';
 import type { ResourceRef } from '../krm/results';
 import { UsageError } from '../util/errors';
@@ -70,7 +70,7 @@ function readResourceList(text: string, docs: YamlDoc[], list: YamlDoc): Input {
     if (!isRecord(item)) throw new UsageError(`stdin: ResourceList items[${i}] is not an object`);
     // kpt hands us the Kptfile and the fn-config too; they are not ours to change.
     if (isLocalConfig(item)) return;
-    const node = list.node ? resolveNode(list.node, base) : undefined;
+    const node = list.node ? resolvePath(list.node, base) : undefined;
     if (!node) throw new UsageError(`stdin: cannot locate ResourceList items[${i}] in the input text`);
     const file = fileOf(item);
     resources.push({ value: item, node, base, ref: resourceId(item), label: `items[${i}]`, ...(file ? { file } : {}) });
