@@ -159,6 +159,25 @@ describe('endpoint handling', () => {
     expect(['localhost', '127.0.0.1', '127.1.2.3', '::1', 'x.localhost'].every(isLoopbackHost)).toBe(true);
     expect(['10.0.0.1', 'containeranalysis.googleapis.com', '127.0.0.1.nip.io'].some(isLoopbackHost)).toBe(false);
   });
+
+  test('loopback: plaintext and a pass-through auth client; elsewhere: TLS + ADC via servicePath/port', async () => {
+    type Opts = { servicePath?: string; port?: number; sslCreds?: unknown; authClient?: unknown };
+    const optsOf = (c: unknown) => (c as { _opts: Opts })._opts;
+    const local = createGrafeasClient('localhost:9999');
+    const remote = createGrafeasClient('grafeas.example.com:8443');
+    const dflt = createGrafeasClient('');
+    try {
+      expect(optsOf(local)).toMatchObject({ servicePath: 'localhost', port: 9999 });
+      expect(optsOf(local).sslCreds).toBeDefined();
+      expect(optsOf(local).authClient?.constructor.name).toBe('PassThroughClient');
+      expect(optsOf(remote)).toMatchObject({ servicePath: 'grafeas.example.com', port: 8443 });
+      expect(optsOf(remote).sslCreds).toBeUndefined();
+      expect(optsOf(remote).authClient).toBeUndefined();
+      expect(optsOf(dflt)).toMatchObject({ servicePath: 'containeranalysis.googleapis.com', port: 443 });
+    } finally {
+      await Promise.all([local, remote, dflt].map((c) => c.close?.()));
+    }
+  });
 });
 
 describe('the test server (shared with attestation tests)', () => {

@@ -102,6 +102,15 @@ describe('TrivyVulnGetter', () => {
     expect(() => process.kill(pid, 0)).toThrow(); // gone
   });
 
+  test('a wrapper script whose child holds the pipes open still times out promptly', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new VulnTimeoutError(300)), 300);
+    const started = Date.now();
+    const getter = new TrivyVulnGetter(['/bin/sh', '-c', 'echo "scanner starting" >&2; sleep 5; echo "{}"']);
+    await expect(getter.getVulnerabilities(ref('x'), ac.signal)).rejects.toThrow(/timed out after 300ms scanning .*; stderr:\nscanner starting$/);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   test('an image without a digest is refused', async () => {
     await expect(new TrivyVulnGetter([process.execPath, SCANNER]).getVulnerabilities(parseReference('127.0.0.1:5000/x:1'), signal())).rejects.toThrow(/not in digest form/);
   });

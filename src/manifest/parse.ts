@@ -14,10 +14,6 @@ interface LoaderState {
   result: unknown;
 }
 
-interface Frame {
-  open: number;
-  children: YamlNode[] | null;
-}
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -124,9 +120,8 @@ function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; 
  * Builds a node from a closed frame. `pos` is js-yaml's position at close,
  * which may run past trailing spaces and comments, so ends are recomputed.
  */
-function buildNode(src: string, f: Frame, state: LoaderState, pos: number): YamlNode {
-  const children = f.children;
-  const start = contentStart(src, f.open, pos);
+function buildNode(src: string, open: number, children: YamlNode[] | null, state: LoaderState, pos: number): YamlNode {
+  const start = contentStart(src, open, pos);
   // A block mapping probes for an implicit key first; when no `:` follows, that probe is the node itself.
   if (children && children.length === 1) {
     const only = children[0] as YamlNode;
@@ -168,7 +163,7 @@ function buildNode(src: string, f: Frame, state: LoaderState, pos: number): Yaml
     while (end < pos && !isWs(src.charCodeAt(end)) && !isFlowEnd(src.charCodeAt(end))) end++;
     return { kind: 'alias', name: src.slice(start + 1, end), start, end, inFlow: false };
   }
-  return emptyNode(f.open);
+  return emptyNode(open);
 }
 
 const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
@@ -181,21 +176,28 @@ const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
 export function parseYamlStream(text: string, source?: string): YamlDoc[] {
   // js-yaml strips a BOM and reports offsets without it.
   const off = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const stack: Frame[] = [];
+  // Open frames as parallel stacks (fewer allocations than one object per frame).
+  const opens: number[] = [];
+  const kids: Array<YamlNode[] | null> = [];
+  let depth = 0;
   const roots: YamlNode[] = [];
   const rootOpens: number[] = [];
 
   const listener = (event: 'open' | 'close', state: LoaderState): void => {
     if (event === 'open') {
-      if (stack.length === 0) rootOpens.push(state.position + off);
-      stack.push({ open: state.position + off, children: null });
+      if (depth === 0) rootOpens.push(state.position + off);
+      opens[depth] = state.position + off;
+      kids[depth] = null;
+      depth++;
       return;
     }
-    const f = stack.pop() as Frame;
-    const node = buildNode(text, f, state, state.position + off);
-    const parent = stack[stack.length - 1];
-    if (parent) (parent.children ??= []).push(node);
-    else roots.push(node);
+    depth--;
+    const node = buildNode(text, opens[depth] as number, kids[depth] as YamlNode[] | null, state, state.position + off);
+    if (depth > 0) {
+      const siblings = kids[depth - 1];
+      if (siblings) siblings.push(node);
+      else kids[depth - 1] = [node];
+    } else roots.push(node);
   };
 
   let values: unknown[];

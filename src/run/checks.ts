@@ -1,19 +1,74 @@
 import type { Options } from '../cli/options';
 import type { Result } from '../krm/results';
 import type { Mappings } from '../mappings/format';
+import { withDigest } from '../reference';
+import type { Reference } from '../reference/types';
 import type { Logger } from '../util/log';
 import type { ImageState } from './index';
+import { failureResults } from './failures';
 
-/** Vulnerability gate, once per distinct digest; fills foundCVEs/ignoredCVEs in the mappings. Loaded only when enabled. */
+/** Digest-form final images, each with the states (originals) that map to it. */
+function byFinalDigest(states: readonly ImageState[]): Map<string, { image: Reference; states: ImageState[] }> {
+  const out = new Map<string, { image: Reference; states: ImageState[] }>();
+  for (const s of states) {
+    if (s.outcome.kind !== 'mapped') continue;
+    const image = withDigest(s.outcome.target, s.outcome.digest);
+    const entry = out.get(image.name);
+    if (entry) entry.states.push(s);
+    else out.set(image.name, { image, states: [s] });
+  }
+  return out;
+}
+
+function resultsFor(states: readonly ImageState[], message: string): Result[] {
+  return states.flatMap((s) => failureResults(s.original, s.occurrences, message));
+}
+
+/** Vulnerability gate, once per distinct digest; records foundCVEs/ignoredCVEs in the mappings. Loaded only when enabled. */
 export async function vulnStage(options: Options, states: readonly ImageState[], mappings: Mappings, log: Logger): Promise<Result[]> {
-  if (options.vulncheckMaxCvss <= 0) return [];
-  void states; void mappings; void log;
-  return [];
+  if (options.vulncheckMaxCvss <= 0 && !options.vulncheckReport) return [];
+  const vuln = require('../vuln') as typeof import('../vuln');
+  const groups = byFinalDigest(states);
+  const checked = await vuln.checkImages([...groups.values()].map((g) => g.image), options, log);
+  const results: Result[] = [];
+  for (const [name, { states: group }] of groups) {
+    const r = checked.get(name);
+    if (!r) continue;
+    const problem = r.error ?? r.failure;
+    if (problem) results.push(...resultsFor(group, problem));
+    for (const s of group) {
+      const entry = mappings[s.original];
+      if (!entry) continue;
+      if (r.found.length) entry.foundCVEs = r.found;
+      if (r.ignored.length) entry.ignoredCVEs = r.ignored;
+    }
+  }
+  if (options.vulncheckReport) {
+    const rows = [...groups.entries()].map(([name, g]) => ({
+      originals: g.states.map((s) => s.original),
+      image: g.states[0]?.outcome.kind === 'mapped' ? g.states[0].outcome.final : name,
+      digest: g.image.digest ?? '',
+      result: checked.get(name),
+    }));
+    await vuln.writeReport(options.vulncheckReport, rows, { maxCvss: options.vulncheckMaxCvss, ignoredCves: options.vulncheckIgnoreCveList });
+    log.info('wrote vulnerability report', { file: options.vulncheckReport });
+  }
+  return results;
 }
 
 /** BinAuthz attestations, once per distinct digest. Loaded only when an attestor is set. */
 export async function attestStage(options: Options, states: readonly ImageState[], log: Logger): Promise<Result[]> {
   if (!options.binauthzAttestor) return [];
-  void states; void log;
-  return [];
+  const { attestImages } = require('../attest') as typeof import('../attest');
+  const groups = byFinalDigest(states);
+  const outcomes = await attestImages([...groups.values()].map((g) => g.image), options, log);
+  const results: Result[] = [];
+  for (const o of outcomes) {
+    if (o.status !== 'failed') continue;
+    const group = groups.get(o.image.name)?.states ?? [];
+    results.push(...(group.length ? resultsFor(group, o.error) : [{ message: o.error, severity: 'error' as const }]));
+  }
+  const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
+  log.info('attestations', { created: count('created'), existing: count('existing'), dryRun: count('dry-run') });
+  return results;
 }

@@ -19,11 +19,12 @@ import { createLogger } from '../util/log';
 import type { Logger } from '../util/log';
 import { readInput } from './input';
 import type { Input } from './input';
-import { collectOccurrences, groupByImage, resultAt } from './occurrences';
+import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
 import { attestStage, vulnStage } from './checks';
+import { failureResults } from './failures';
 
 export interface Io {
   readStdin(): Promise<string>;
@@ -174,13 +175,6 @@ async function execute(options: Options, input: Input | undefined, io: Io, log: 
     log.info('done', { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources });
   }
   return results;
-}
-
-/** Error results for every place an image is used; with no places (mappings-only), one result naming the image. */
-export function failureResults(image: string, occs: readonly Occurrence[], message: string): Result[] {
-  const text = message.includes(image) ? message : `${image}: ${message}`;
-  if (occs.length === 0) return [{ message: text, severity: 'error' }];
-  return occs.map((o) => resultAt(o, 'error', text));
 }
 
 async function writeMappings(options: Options, mappings: Mappings, registry: () => ImageRegistry, log: Logger): Promise<void> {

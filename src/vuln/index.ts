@@ -72,7 +72,8 @@ export async function checkImages(images: ReadonlyArray<Reference>, opts: VulnCh
 
   const getter = opts.getter ?? createGetter(opts, log);
   try {
-    const settled = await settleLimit(toCheck, Math.max(1, opts.concurrency), (img) => checkOne(img, getter, policy, opts.vulncheckTimeoutMs, log));
+    const limit = Number.isFinite(opts.concurrency) && opts.concurrency >= 1 ? Math.floor(opts.concurrency) : 1;
+    const settled = await settleLimit(toCheck, limit, (img) => checkOne(img, getter, policy, opts.vulncheckTimeoutMs, log));
     settled.forEach((s, i) => {
       const img = toCheck[i] as Reference;
       if (s.ok) results.set(img.name, s.value);

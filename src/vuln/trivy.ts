@@ -47,13 +47,31 @@ interface RunError extends Error {
   stderr?: string;
 }
 
+/** After SIGTERM on timeout, a scanner that lingers gets SIGKILL this much later. */
+const KILL_GRACE_MS = 2000;
+
 function run(file: string, args: string[], signal: AbortSignal): Promise<RunOutput> {
   return new Promise((resolve, reject) => {
-    // execFile + signal kills the child (SIGTERM) when the per-image timeout fires.
-    execFile(file, args, { signal, maxBuffer: MAX_OUTPUT, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { maxBuffer: MAX_OUTPUT, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+      signal.removeEventListener('abort', onAbort);
       if (error) reject(Object.assign(error, { stderr }) as RunError);
       else resolve({ stdout, stderr });
     });
+    let stderrSoFar = '';
+    child.stderr?.on('data', (d: string) => {
+      if (stderrSoFar.length < 64 * 1024) stderrSoFar += d;
+    });
+    // Settle at once on abort: a wrapper script's own children can hold the pipes open long
+    // after the process we started is gone, and execFile only calls back on 'close'.
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+      reject(Object.assign(new Error('aborted'), { name: 'AbortError', stderr: stderrSoFar }) as RunError);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

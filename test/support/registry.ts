@@ -59,8 +59,9 @@
  *   created without an explicit `ca` trust Node's bundled roots plus the test CA. That covers node:https
  *   and global fetch (undici) alike. Child processes (the reimage CLI) get the CA via childEnv().
  *
- * Cleanup: every registry is stopped by the afterAll hook that test/support/tmp.ts registers, and is
- * SIGKILLed on process exit.
+ * Cleanup: every registry is stopped by the afterAll hook that test/support/tmp.ts registers, is
+ * SIGKILLed on process exit, and (via `setpriv --pdeathsig KILL`, util-linux) dies with its parent
+ * process even when that is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -356,7 +357,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   // JSON is valid YAML; the registry's YAML loader reads it as is.
   await writeFile(configFile, JSON.stringify(config, null, 2));
 
-  const child: ChildProcess = spawn('docker-registry', ['serve', configFile], {
+  // setpriv (util-linux) sets PR_SET_PDEATHSIG before exec'ing the registry, so it dies with this process
+  // even when a jest worker is killed: process 'exit' handlers do not fire inside jest's sandbox.
+  const [cmd, args] = existsSync('/usr/bin/setpriv')
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'docker-registry', 'serve', configFile]]
+    : ['docker-registry', ['serve', configFile]];
+  const child: ChildProcess = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
   });
