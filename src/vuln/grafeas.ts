@@ -28,6 +28,8 @@ export interface GrafeasGetterOptions {
   baseDelayMs?: number;
   /** Cap on one wait; Go had none, but polling less than once a minute only delays the answer */
   maxDelayMs?: number;
+  /** -vulncheck-timeout: also the deadline handed to each RPC, so none outlives the check */
+  timeoutMs?: number;
   log?: Logger;
   /** Injected client (tests); otherwise created on first use */
   client?: OccurrenceLister;
@@ -71,6 +73,7 @@ export class GrafeasVulnGetter implements VulnGetter {
     const base = this.opts.baseDelayMs ?? 500;
     const maxDelay = this.opts.maxDelayMs ?? 60_000;
     const started = Date.now();
+    const deadline = this.opts.timeoutMs ? started + this.opts.timeoutMs : undefined;
     let status: AnalysisStatus = 'NOT_FOUND';
     const waitingFor = () => `waiting for vulnerability scanning of ${name} (last discovery status: ${status})`;
     const giveUpOnAbort = (e: unknown): never => {
@@ -80,7 +83,7 @@ export class GrafeasVulnGetter implements VulnGetter {
     };
 
     for (let attempt = 0; ; attempt++) {
-      const disc = await this.list(filterFor('DISCOVERY', resourceUrl), signal, name).catch(giveUpOnAbort);
+      const disc = await this.list(filterFor('DISCOVERY', resourceUrl), signal, name, deadline).catch(giveUpOnAbort);
       const occ = disc.find((o) => isKind(o, 'DISCOVERY'));
       status = occ ? normaliseAnalysisStatus(occ.discovery?.analysisStatus) : 'NOT_FOUND';
       if (status === 'FINISHED_UNSUPPORTED') {
@@ -101,7 +104,7 @@ export class GrafeasVulnGetter implements VulnGetter {
       await sleep(delay, signal).catch(giveUpOnAbort);
     }
 
-    const occs = await this.list(filterFor('VULNERABILITY', resourceUrl), signal, name).catch(giveUpOnAbort);
+    const occs = await this.list(filterFor('VULNERABILITY', resourceUrl), signal, name, deadline).catch(giveUpOnAbort);
     const vulns = occs.filter((o) => isKind(o, 'VULNERABILITY')).map(toVulnerability);
     return { vulnerabilities: dedupeVulnerabilities(vulns) };
   }
@@ -112,12 +115,14 @@ export class GrafeasVulnGetter implements VulnGetter {
     await c?.close?.();
   }
 
-  private async list(filter: string, signal: AbortSignal, name: string): Promise<IOccurrence[]> {
+  private async list(filter: string, signal: AbortSignal, name: string, deadline: number | undefined): Promise<IOccurrence[]> {
     signal.throwIfAborted();
     this.client ??= createGrafeasClient(this.opts.endpoint);
     const client = this.client;
-    // autoPaginate follows nextPageToken; the abort race stops us waiting on a hung call.
-    const call = client.listOccurrences({ parent: this.opts.parent, filter }, { autoPaginate: true });
+    // autoPaginate follows nextPageToken. gax's timeout bounds the call and its retries (the
+    // client's promise has no cancel); the abort race stops us waiting even sooner.
+    const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+    const call = client.listOccurrences({ parent: this.opts.parent, filter }, { autoPaginate: true, ...(timeout !== undefined ? { timeout } : {}) });
     try {
       const [occs] = await raceAbort(call, signal);
       return occs ?? [];
@@ -185,7 +190,6 @@ export function isLoopbackHost(host: string): boolean {
  * server). Anything else uses TLS and Application Default Credentials.
  */
 export function createGrafeasClient(endpoint: string): OccurrenceLister {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { v1 } = require('@google-cloud/grafeas') as typeof import('@google-cloud/grafeas');
   // Default endpoint: containeranalysis.googleapis.com (the client's own default), with ADC.
   if (!endpoint) return new v1.GrafeasClient() as unknown as OccurrenceLister;

@@ -128,6 +128,7 @@ export function createGetter(opts: VulnCheckOptions, log: Logger): VulnGetter {
         parent: opts.grafeasParent,
         endpoint: opts.grafeasEndpoint,
         maxRetries: opts.vulncheckMaxRetries,
+        timeoutMs: opts.vulncheckTimeoutMs,
         log,
         ...(opts.grafeasBaseDelayMs !== undefined ? { baseDelayMs: opts.grafeasBaseDelayMs } : {}),
       });
