@@ -121,7 +121,8 @@ export class GrafeasVulnGetter implements VulnGetter {
     const client = this.client;
     // autoPaginate follows nextPageToken. gax's timeout bounds the call and its retries (the
     // client's promise has no cancel); the abort race stops us waiting even sooner.
-    const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+    // A little slack so our own abort (with its clearer message) normally lands first.
+    const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now()) + 100;
     const call = client.listOccurrences({ parent: this.opts.parent, filter }, { autoPaginate: true, ...(timeout !== undefined ? { timeout } : {}) });
     try {
       const [occs] = await raceAbort(call, signal);

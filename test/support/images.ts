@@ -27,6 +27,9 @@
  *     yourself via `oci:${dir}:${tag}` if needed.
  *   skopeoAuthArgs(reg, 'src' | 'dest' | 'plain'): string[]   // TLS/creds flags for one registry
  *
+ * pushTestImage and inspectRaw talk to the registry themselves (skopeo: pings, HEADs, uploads, a GET):
+ * call reg.resetAccessLog() after setting images up and before counting requests.
+ *
  * Layouts are built once per (platforms, layerBytes, layers, seed) per process under a temp dir.
  * Builds are deterministic (fixed timestamps, seeded AES-CTR content), so the same options give the
  * same digests in every process. skopeo runs with an isolated HOME and --insecure-policy so the

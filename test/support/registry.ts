@@ -452,9 +452,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   }
 
   const host = `127.0.0.1:${port}`;
+  // The registry writes an access-log line after its handler returns, which can be just after the client
+  // has its response: always wait a little, then until the log has been quiet for quietMs (max 2 s).
   const settleLogs = async (quietMs = 60): Promise<void> => {
-    const until = Date.now() + 2000;
-    while (Date.now() - lastOutputAt < quietMs && Date.now() < until) await sleep(10);
+    const start = Date.now();
+    const until = start + 2000;
+    while ((Date.now() - lastOutputAt < quietMs || Date.now() - start < 25) && Date.now() < until) await sleep(10);
   };
   const countWhere = async (pred: (e: AccessLogEntry) => boolean): Promise<number> => {
     await settleLogs();
