@@ -100,6 +100,7 @@ export function parseJsonPath(q: string): Array<string | number> {
       const quoted: boolean[] = [];
       for (;;) {
         while (q[i] === ' ') i++;
+        if (q[i] === undefined) throw new JsonPathSyntaxError('missing ]');
         if (q[i] === "'" || q[i] === '"') {
           const r = parseQuoted(q, i);
           parts.push(r.name);

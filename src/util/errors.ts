@@ -15,12 +15,17 @@ export function isReimageError(e: unknown): e is ReimageError {
   return e instanceof ReimageError;
 }
 
-/** Message of any thrown value, with its cause chain joined by ": ". */
+/**
+ * One line describing any thrown value. Our own errors already carry their context; foreign ones get
+ * their cause chain appended, first lines only (js-yaml and gRPC append multi-line snippets).
+ */
 export function describeError(e: unknown): string {
+  const firstLine = (x: unknown): string => (x instanceof Error ? x.message : String(x)).split('\n')[0] ?? '';
+  if (e instanceof ReimageError) return firstLine(e);
   const parts: string[] = [];
   let cur: unknown = e;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
-    const msg = cur instanceof Error ? cur.message : String(cur);
+    const msg = firstLine(cur);
     if (!parts.some((p) => p.includes(msg))) parts.push(msg);
     cur = cur instanceof Error ? cur.cause : undefined;
   }
