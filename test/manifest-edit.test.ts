@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { applyEdits, ManifestError, parseYamlStream, resolvePath } from '../src/manifest';
+import { applyEdits, compileRules, DEFAULT_RULES, locateImages, ManifestError, parseYamlStream, resolvePath } from '../src/manifest';
 import type { Edit } from '../src/manifest';
 
 type Path = Array<string | number>;
@@ -682,5 +684,30 @@ results:
     const list = parseYamlStream(input)[0]?.node as never;
     const out = applyEdits(input, [{ kind: 'append', mapping: list, key: 'results', block: RESULTS }]);
     expect(out).toBe('{"kind": "ResourceList", "items": [], results: [{"message":"hi","severity":"info"}]}\n');
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe('golden: helm template output', () => {
+  test('images rewritten and annotated, every other byte kept', () => {
+    const dir = join(__dirname, 'fixtures', 'manifest', 'helm');
+    const input = readFileSync(join(dir, 'input.yaml'), 'utf8');
+    const expected = readFileSync(join(dir, 'expected.yaml'), 'utf8');
+    const rules = compileRules(DEFAULT_RULES);
+    const edits: Edit[] = [];
+    for (const doc of parseYamlStream(input, 'input.yaml')) {
+      if (!doc.node) continue;
+      const map: Record<string, string> = {};
+      for (const f of locateImages(doc.value, rules, 'k8s')) {
+        const node = resolvePath(doc.node, f.path);
+        if (!node || typeof f.value !== 'string') throw new Error('unexpected');
+        map[f.value] = `mirror.local/${f.value}`;
+        edits.push({ kind: 'scalar', node, value: map[f.value] as string });
+      }
+      const keys = Object.keys(map).sort();
+      if (keys.length > 0) edits.push({ kind: 'annotation', resource: doc.node, key: 'reimage.dev/mappings', value: JSON.stringify(Object.fromEntries(keys.map((k) => [k, map[k]]))) });
+    }
+    expect(applyEdits(input, edits)).toBe(expected);
   });
 });

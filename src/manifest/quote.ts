@@ -15,8 +15,18 @@ const RESERVED = new Set(
   ],
 );
 
-// Anything that starts like a number, date or special float is quoted; 1.1 and 1.2 disagree on too many of them.
-const NUMBERISH = /^[-+]?(?:\.?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)$)|^\.$/;
+// Whole strings that YAML 1.1 or 1.2 resolve to a number or timestamp (the specs' own regexps, anchored), so
+// `0644`, `1_000`, `1:20`, `1e3`, `.5`, `2001-12-14` are quoted while `127.0.0.1:5000/app` stays plain.
+const NUMBERISH = new RegExp(
+  '^(?:' +
+    [
+      '[-+]?0b[0-1_]+', '[-+]?0o?[0-7_]+', '[-+]?(?:0|[1-9][0-9_]*)', '[-+]?0x[0-9a-fA-F_]+', '[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+',
+      '[-+]?(?:[0-9][0-9_]*)?\\.[0-9._]*(?:[eE][-+]?[0-9]+)?', '[-+]?[0-9][0-9_]*(?:\\.[0-9_]*)?[eE][-+]?[0-9]+',
+      '[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*', '[-+]?\\.(?:inf|Inf|INF)', '\\.(?:nan|NaN|NAN)', '\\.',
+      '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?',
+    ].join('|') +
+    ')$',
+);
 // Indicators that cannot start a plain scalar (conservatively including `-`, `?`, `:`).
 const BAD_FIRST = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
 // `: ` / ` #` end or break a plain scalar; a trailing `:` makes it a key.

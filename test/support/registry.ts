@@ -47,7 +47,11 @@
  *   ensureTlsMaterial(): Promise<TlsMaterial>   // { dir, caFile, caKey, serverCert, serverKey, certDir }
  *   trustCAInProcess(caPem: string): void       // see "TLS trust" below
  *   inProcessTrustPatched(): boolean            // whether trustCAInProcess() had to patch this process
+ *   createTlsMaterial(dir: string): Promise<TlsMaterial>   // a fresh CA + server cert in dir (openssl CLI)
  *   parseAccessLogLine(line: string): AccessLogEntry | undefined
+ *   isCompletedBlobUpload(e: AccessLogEntry): boolean;  isBlobMount(e: AccessLogEntry): boolean
+ *   AccessLogEntry { method, uri (path+query), path, status, bytes, userAgent }
+ *   AccessLogFilter = ((e) => boolean) | { method?: string; path?: RegExp (tested on uri) | string (path prefix); status?: number }
  *
  * TLS trust
  *   All TLS registries of a process use one test CA and one server cert (SANs IP:127.0.0.1, DNS:localhost).
@@ -60,7 +64,7 @@
  *   and global fetch (undici) alike. Child processes (the reimage CLI) get the CA via childEnv().
  *
  * Cleanup: every registry is stopped by the afterAll hook that test/support/tmp.ts registers, is
- * SIGKILLed on process exit, and (via `setpriv --pdeathsig KILL`, util-linux) dies with its parent
+ * SIGKILLed on process exit outside jest (jest's sandboxed `process` never delivers 'exit'), and (via `setpriv --pdeathsig KILL`, util-linux) dies with its parent
  * process even when that is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -20,7 +20,8 @@
  * Under jest, importing this module registers `afterAll(runCleanups)` for the importing test file
  * (jest gives every test file its own module registry), so servers and dirs go away after the file's
  * tests even when a test forgets to stop them. Outside jest (benches) call runCleanups() yourself;
- * temp dirs and registered children are also removed/killed synchronously on process exit.
+ * there, temp dirs and registered children are also removed/killed synchronously on process exit
+ * (inside jest the sandboxed `process` never delivers 'exit', so the afterAll hook is what counts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
