@@ -1,4 +1,13 @@
-/** Comment-preserving YAML stream IO, image locations and jsonpath rules. */
+/**
+ * Comment-preserving YAML stream IO, image locations and jsonpath rules.
+ *
+ * parseYamlStream gives each document's value (js-yaml) and a positional tree;
+ * applyEdits splices new text into the original, so every byte outside the
+ * edited ranges is kept. An image reached through an alias (`*x`) or a merge
+ * key (`<<`) is not edited at all: resolvePath returns undefined and findNode
+ * says why, for the caller to report. An anchored scalar (`&x nginx`) is
+ * edited in place, which changes its aliases too, as YAML means it to.
+ */
 export { parseYamlStream, resolvePath, findNode } from './parse';
 export type { FindResult } from './parse';
 export { applyEdits } from './edit';
