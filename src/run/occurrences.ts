@@ -1,4 +1,4 @@
-import { locateImages, resolvePath } from '../manifest';
+import { findNode, locateImages } from '../manifest';
 import type { CompiledRules, YamlNode } from '../manifest';
 import { fieldPath } from '../krm/results';
 import type { Result } from '../krm/results';
@@ -30,11 +30,12 @@ export function collectOccurrences(resources: readonly ResourceSlot[], rules: Co
   const errors: Result[] = [];
   for (const resource of resources) {
     for (const field of locateImages(resource.value, rules, mode)) {
-      const node = resolvePath(resource.node, field.path);
+      const found = findNode(resource.node, field.path);
+      const node = found.node;
       if (typeof field.value !== 'string' || !node) {
         const got = field.value === null ? 'null' : Array.isArray(field.value) ? 'a list' : typeof field.value;
         errors.push({
-          message: node ? `image must be a string, got ${got}` : 'image field cannot be edited in place (it is reached through a YAML alias)',
+          message: typeof field.value !== 'string' ? `image must be a string, got ${got}` : `image field cannot be edited in place: ${'reason' in found ? found.reason : 'not found in the source text'}`,
           severity: 'error',
           resourceRef: resource.ref,
           field: { path: fieldPath(field.path) },
