@@ -4,7 +4,8 @@ import { parseReference } from '../src/reference';
 import { DEFAULT_OPTIONS } from '../src/cli/options';
 import { silentLogger } from '../src/util/log';
 import { checkImages, type VulnCheckOptions } from '../src/vuln';
-import { createGrafeasClient, isLoopbackHost, parseEndpoint } from '../src/vuln/grafeas';
+import { createGrafeasClient } from '../src/vuln/grafeas';
+import { isLoopbackHost, parseHostPort } from '../src/util/google';
 import { startGrafeasServer, type GrafeasServer } from './support/grafeas-server';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
@@ -151,11 +152,11 @@ test('many images run in parallel over one client', async () => {
 });
 
 describe('endpoint handling', () => {
-  test('parseEndpoint and loopback detection', () => {
-    expect(parseEndpoint('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(parseEndpoint('[::1]:9')).toEqual({ host: '::1', port: 9 });
-    expect(parseEndpoint('grafeas.example.com')).toEqual({ host: 'grafeas.example.com', port: 443 });
-    expect(() => parseEndpoint('a:b:c')).toThrow(/HOST:PORT/);
+  test('HOST:PORT parsing and loopback detection', () => {
+    expect(parseHostPort('grafeas-endpoint', '127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(parseHostPort('grafeas-endpoint', '[::1]:9')).toEqual({ host: '::1', port: 9 });
+    expect(parseHostPort('grafeas-endpoint', 'grafeas.example.com')).toEqual({ host: 'grafeas.example.com', port: 443 });
+    expect(() => parseHostPort('grafeas-endpoint', 'a:b:c')).toThrow(/HOST:PORT/);
     expect(['localhost', '127.0.0.1', '127.1.2.3', '::1', 'x.localhost'].every(isLoopbackHost)).toBe(true);
     expect(['10.0.0.1', 'containeranalysis.googleapis.com', '127.0.0.1.nip.io'].some(isLoopbackHost)).toBe(false);
   });

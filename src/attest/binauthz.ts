@@ -1,7 +1,7 @@
 /** Binary Authorization attestor lookup: one REST GET, no generated client exists for Node. */
 import { ReimageError, UsageError } from '../util/errors';
 import type { Logger } from '../util/log';
-import { isLoopbackHost, loadGax } from './google-clients';
+import { isLoopbackHost, loadGax } from '../util/google';
 import type { Attestor, AttestorKey } from './types';
 
 export const KMS_KEY_ID_PREFIX = '//cloudkms.googleapis.com/v1/';

@@ -1,8 +1,8 @@
 /** Attestation occurrences in Grafeas: find a valid existing one, or create one (the Go GrafeasAttester). */
-import type { GrafeasClient, protos } from '@google-cloud/grafeas';
+import type { protos } from '@google-cloud/grafeas';
 import { ReimageError, describeError } from '../util/errors';
 import { kmsKeyName } from './binauthz';
-import { grpcClientOptions } from './google-clients';
+import { createGrafeasClient as createSharedGrafeasClient } from '../util/google';
 import { makePayload, payloadMatches } from './payload';
 import type { Signer, Verifier } from './types';
 
@@ -16,10 +16,7 @@ export interface AttestationStore {
 }
 
 export function createGrafeasClient(endpoint: string): AttestationStore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { v1 } = require('@google-cloud/grafeas') as typeof import('@google-cloud/grafeas');
-  const client: GrafeasClient = new v1.GrafeasClient(grpcClientOptions('grafeas-endpoint', endpoint));
-  return client;
+  return createSharedGrafeasClient(endpoint);
 }
 
 const ATTESTATION = 7; // grafeas.v1.NoteKind.ATTESTATION, when enums arrive as numbers

@@ -4,7 +4,7 @@ import type { KeyManagementServiceClient } from '@google-cloud/kms';
 import { ReimageError, describeError } from '../util/errors';
 import { kmsKeyName } from './binauthz';
 import { crc32c } from './crc32c';
-import { grpcClientOptions } from './google-clients';
+import { grpcClientOptions } from '../util/google';
 import { sameKey, schemeFromAlgorithm, verifyKeyFromPem, verifySignature, type VerifyKey } from './scheme';
 import type { AttestorKey, Signer, Verifier } from './types';
 

@@ -84,7 +84,8 @@ export interface ImageRule {
   imageJSONP: string[];
 }
 
-export const DEFAULT_RENAME_TEMPLATE = '{{ .RemotePath }}/{{ .Registry }}/{{ .Repository }}:{{ .DigestHex }}';
+import { DEFAULT_RENAME_TEMPLATE } from '../reference/template';
+export { DEFAULT_RENAME_TEMPLATE };
 
 export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   version: false,

@@ -1,6 +1,7 @@
 // Only types come from google-gax / grafeas here: the modules themselves are required
 // lazily in createGrafeasClient, so a run without -vulncheck-method=grafeas never loads them.
-import type { GrafeasClient as GrafeasClientType, protos } from '@google-cloud/grafeas';
+import type { protos } from '@google-cloud/grafeas';
+import { createGrafeasClient as createSharedGrafeasClient } from '../util/google';
 import type { Reference } from '../reference/types';
 import { ReimageError, describeError } from '../util/errors';
 import type { Logger } from '../util/log';
@@ -171,41 +172,7 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Splits "HOST:PORT", "[v6]:PORT" or "HOST" (port 443). */
-export function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(endpoint.trim());
-  const host = m?.[1] ?? m?.[2];
-  const port = m?.[3] ? Number(m[3]) : 443;
-  if (!host || !(port > 0 && port < 65536)) throw new ReimageError(`-grafeas-endpoint ${JSON.stringify(endpoint)} is not HOST:PORT`);
-  return { host, port };
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1';
-}
-
-/**
- * A real v1.GrafeasClient. Loopback endpoints follow the emulator convention: plaintext
- * gRPC and no credentials (otherwise the client would look for ADC and the metadata
- * server). Anything else uses TLS and Application Default Credentials.
- */
+/** The shared Grafeas client (util/google), seen through the one method this getter calls. */
 export function createGrafeasClient(endpoint: string): OccurrenceLister {
-  const { v1 } = require('@google-cloud/grafeas') as typeof import('@google-cloud/grafeas');
-  // Default endpoint: containeranalysis.googleapis.com (the client's own default), with ADC.
-  if (!endpoint) return new v1.GrafeasClient() as unknown as OccurrenceLister;
-  const { host, port } = parseEndpoint(endpoint);
-  let client: GrafeasClientType;
-  if (isLoopbackHost(host)) {
-    const gax = require('google-gax') as typeof import('google-gax');
-    client = new v1.GrafeasClient({
-      servicePath: host,
-      port,
-      sslCreds: gax.grpc.credentials.createInsecure(),
-      authClient: new gax.googleAuthLibrary.PassThroughClient(),
-    });
-  } else {
-    client = new v1.GrafeasClient({ servicePath: host, port });
-  }
-  return client as unknown as OccurrenceLister;
+  return createSharedGrafeasClient(endpoint) as unknown as OccurrenceLister;
 }

@@ -12,11 +12,11 @@ import { TrivyVulnGetter } from './trivy';
 import { VulnTimeoutError, type ScanOutcome, type VulnCheckResult, type VulnGetter, type VulnPolicy } from './types';
 
 export type { ScanOutcome, VulnCheckResult, VulnGetter, VulnPolicy, Vulnerability } from './types';
-export { VulnTimeoutError, formatGoDuration } from './types';
+export { VulnTimeoutError } from './types';
 export { formatBadEntry, formatCveEntry, goFormatFloat32, parseCveEntry } from './format';
 export { applyPolicy, buildPolicy, dedupeVulnerabilities, formatImageCheckError, worstScore } from './policy';
 export { TrivyVulnGetter, parseTrivyReport, trivyScore } from './trivy';
-export { GrafeasVulnGetter, createGrafeasClient, isLoopbackHost, parseEndpoint } from './grafeas';
+export { GrafeasVulnGetter, createGrafeasClient } from './grafeas';
 export type { GrafeasGetterOptions, OccurrenceLister } from './grafeas';
 export { digestName } from './digest';
 export { renderHtml, renderMarkdown, reportRowStatus, writeReport } from './report';

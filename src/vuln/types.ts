@@ -1,3 +1,4 @@
+import { formatGoDuration } from '../cli/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
 
@@ -58,18 +59,6 @@ export class VulnTimeoutError extends ReimageError {
   }
 }
 
-/** Go's time.Duration.String() for whole milliseconds: "300ms", "30s", "1m30s", "10m0s", "1h0m0s". */
-export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  const sec = `${Number.isInteger(s) ? s : String(Number(s.toFixed(3)))}s`;
-  if (h > 0) return `${h}h${m}m${sec}`;
-  if (m > 0) return `${m}m${sec}`;
-  return sec;
-}
 
 /** What a getter's optional `check` reports: the vulnerabilities, or why none could be checked. */
 export interface ScanOutcome {

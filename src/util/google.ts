@@ -6,15 +6,16 @@
 import type * as Gax from 'google-gax';
 import { UsageError } from '../util/errors';
 
-/** Loaded on first use only, so runs without attestation never pay for google-gax. */
+/** Loaded on first use only, so runs without Grafeas, KMS or BinAuthz never pay for google-gax. */
 export function loadGax(): typeof Gax {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('google-gax') as typeof Gax;
 }
 
+/** localhost, *.localhost, 127.0.0.0/8 and ::1: the hosts that mean "an emulator or test server on this machine". */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 export interface HostPort {
@@ -47,4 +48,14 @@ export function grpcClientOptions(flag: string, endpoint: string): Gax.ClientOpt
     sslCreds: gax.grpc.credentials.createInsecure(),
     authClient: new gax.googleAuthLibrary.PassThroughClient(),
   };
+}
+
+/**
+ * A real v1.GrafeasClient (vulnerability discovery and attestations share it). Default endpoint:
+ * containeranalysis.googleapis.com with ADC; loopback: the emulator convention above.
+ */
+export function createGrafeasClient(endpoint: string): import('@google-cloud/grafeas').v1.GrafeasClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { v1 } = require('@google-cloud/grafeas') as typeof import('@google-cloud/grafeas');
+  return new v1.GrafeasClient(grpcClientOptions('grafeas-endpoint', endpoint));
 }
