@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { run } from '../run';
+// Entry point. --help and --version are answered before the pipeline (YAML, jsonpath) is even loaded.
+import { parseFlags } from './flags';
+import { helpText, versionText } from './help';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -7,11 +9,32 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-run(process.argv.slice(2), {
-  readStdin,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-}).then(
+function early(argv: string[]): string | undefined {
+  try {
+    const { options } = parseFlags(argv);
+    if (options.help) return helpText();
+    if (options.version) return versionText();
+  } catch {
+    // a bad flag is reported by run(), with the same one-line error as every other failure
+  }
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const text = early(argv);
+  if (text !== undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  const { run } = require('../run') as typeof import('../run');
+  return run(argv, {
+    readStdin,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+}
+
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Options } from '../cli/options';
 import { parseFlags, resolveOptions } from '../cli/config';
-import { helpText, versionText } from '../cli/help';
 import { compileGoRegexp } from '../cli/regexp';
 import { hasErrors, formatResult } from '../krm/results';
 import type { Result } from '../krm/results';
@@ -39,19 +38,11 @@ export interface ImageState {
   outcome: RemapOutcome;
 }
 
-/** The whole run. Returns the exit code; stdout is written once, and only when every stage succeeded. */
+/** The whole run (--help/--version are answered by cli/main). Returns the exit code; stdout is written once, and only when every stage succeeded. */
 export async function run(argv: string[], io: Io): Promise<number> {
   let log = createLogger('info', io.stderr);
   try {
     const flags = parseFlags(argv);
-    if (flags.options.help) {
-      io.stdout(helpText());
-      return 0;
-    }
-    if (flags.options.version) {
-      io.stdout(versionText());
-      return 0;
-    }
     // -mappings-only reads no YAML, so it must not wait on a terminal's stdin.
     const input = flags.options.mappingsOnly ? undefined : readInput(await io.readStdin());
     const { options, warnings } = resolveOptions(argv, input?.mode === 'krm' ? input.functionConfig : undefined);
