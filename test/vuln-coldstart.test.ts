@@ -62,7 +62,6 @@ test('importing src/vuln and checking with trivy loads no google-gax/grpc; using
     expect(r.error).toBeNull();
     expect(r.afterTrivy).toEqual([]);
     expect(r.afterGrafeas).toBeGreaterThan(10); // the control: the lazy path really loads them
-    expect(r.importMs).toBeLessThan(500);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
