@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     readStdin,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    stderrStream: process.stderr,
   });
 }
 

@@ -1,5 +1,5 @@
 import { withDigest } from '../reference';
-import type { CopyStats } from '../registry/types';
+import type { CopyProgress, CopyStats } from '../registry/types';
 import type { Remapper } from './remapper';
 import { originalDigest } from './remapper';
 
@@ -7,6 +7,7 @@ export interface EnsureSettings {
   noClobber: boolean;
   dryRun: boolean;
   onCopied?: (src: string, dst: string, stats: CopyStats) => void;
+  onProgress?: (dst: string, progress: CopyProgress) => void;
 }
 
 /**
@@ -33,7 +34,8 @@ export function ensureRemapper(settings: EnsureSettings): Remapper {
         return;
       }
       ctx.log.info(current ? 'target differs, copying' : 'copying image', { src: from.name, dst: dst.original });
-      const stats = await ctx.registry().copy(from, dst, { noClobber: settings.noClobber });
+      const onProgress = settings.onProgress;
+      const stats = await ctx.registry().copy(from, dst, { noClobber: settings.noClobber, ...(onProgress ? { onProgress: (p: CopyProgress) => onProgress(dst.original, p) } : {}) });
       settings.onCopied?.(from.name, dst.original, stats);
     },
   };

@@ -22,6 +22,8 @@ import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
+import { copyProgress } from './progress';
+import type { CopyProgressReporter } from './progress';
 import { attestStage, vulnStage } from './checks';
 import { failureResults } from './failures';
 
@@ -29,6 +31,8 @@ export interface Io {
   readStdin(): Promise<string>;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The stream behind stderr, when it may be a terminal (live copy progress) */
+  stderrStream?: { isTTY?: boolean; write(s: string): unknown };
 }
 
 /** One image as the pipeline sees it: where it is used and what became of it. */
@@ -40,16 +44,18 @@ export interface ImageState {
 
 /** The whole run (--help/--version are answered by cli/main). Returns the exit code; stdout is written once, and only when every stage succeeded. */
 export async function run(argv: string[], io: Io): Promise<number> {
+  // Log lines go through the progress reporter, so a live copy line on a terminal is never torn.
   let log = createLogger('info', io.stderr);
+  const progress = copyProgress(io.stderrStream ?? { write: io.stderr }, () => log);
   try {
     const flags = parseFlags(argv);
     // -mappings-only reads no YAML, so it must not wait on a terminal's stdin.
     const input = flags.options.mappingsOnly ? undefined : readInput(await io.readStdin());
     const { options, warnings } = resolveOptions(argv, input?.mode === 'krm' ? input.functionConfig : undefined);
-    log = createLogger(options.debug ? 'debug' : 'info', io.stderr);
+    log = createLogger(options.debug ? 'debug' : 'info', (line) => progress.write(line));
     for (const w of warnings) log.info(w);
     if (options.mappingsOnly && input) throw new UsageError('mappings-only cannot be set in a FunctionConfig: it reads no manifests');
-    const results = await execute(options, input, io, log);
+    const results = await execute(options, input, { ...io, progress }, log);
     for (const r of results) if (r.severity !== 'info' || options.debug) io.stderr(formatResult(r) + '\n');
     return hasErrors(results) ? 1 : 0;
   } catch (e) {
@@ -72,7 +78,7 @@ function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
   };
 }
 
-function buildChain(options: Options, staticMappings: Mappings | undefined, log: Logger): Remapper[] {
+function buildChain(options: Options, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
   const chain: Remapper[] = [];
   if (options.ignore) chain.push(ignoreRemapper(compileGoRegexp(options.ignore, '-ignore')));
   if (staticMappings) {
@@ -91,7 +97,11 @@ function buildChain(options: Options, staticMappings: Mappings | undefined, log:
       ensureRemapper({
         noClobber: !options.clobber,
         dryRun: options.dryRun,
-        onCopied: (src, dst, s) => log.info('copied', { src, dst, blobsUploaded: s.blobsUploaded, blobsMounted: s.blobsMounted, blobsSkipped: s.blobsSkipped, bytes: s.bytesUploaded }),
+        onProgress: (dst, p) => progress.update(dst, p),
+        onCopied: (src, dst, s) => {
+          progress.done(dst);
+          log.info('copied', { src, dst, blobsUploaded: s.blobsUploaded, blobsMounted: s.blobsMounted, blobsSkipped: s.blobsSkipped, bytes: s.bytesUploaded });
+        },
       }),
     );
   }
@@ -105,7 +115,7 @@ async function loadRules(options: Options) {
   return compileRules([...options.rules, ...fromFile, ...DEFAULT_RULES]);
 }
 
-async function execute(options: Options, input: Input | undefined, io: Io, log: Logger): Promise<Result[]> {
+async function execute(options: Options, input: Input | undefined, io: Io & { progress: CopyProgressReporter }, log: Logger): Promise<Result[]> {
   const registry = lazyRegistry(options, log);
   const ctx: RemapContext = { registry, log };
   // Compile everything the user gave us before touching the network, so bad config fails fast.
@@ -113,7 +123,8 @@ async function execute(options: Options, input: Input | undefined, io: Io, log: 
   const ignore = options.ignore ? compileGoRegexp(options.ignore, '-ignore') : undefined;
   const staticMappings = await loadStaticMappings(options, registry, log);
   if (options.mappingsOnly && !staticMappings) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
-  const chain = buildChain(options, staticMappings, log);
+  const progress = io.progress;
+  const chain = buildChain(options, staticMappings, log, progress);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
@@ -141,7 +152,7 @@ async function execute(options: Options, input: Input | undefined, io: Io, log: 
   }
 
   log.debug('distinct images', { count: refs.length });
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: options.renameForceDigest, concurrency: options.concurrency });
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: options.renameForceDigest, concurrency: options.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
