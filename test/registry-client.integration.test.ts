@@ -81,6 +81,18 @@ describe('registry client: two registries, mappings image, clobber', () => {
     expect(progress.length).toBeGreaterThan(0);
   });
 
+  it('mounts blobs already pushed to another repository of the target registry in this run', async () => {
+    const img = await pushTestImage(a, 'src/shared', 'v1', { platforms: 2 });
+    const c = client();
+    await c.copy(ref(img.ref), ref(`${b.host}/one/app:v1`), { noClobber: true });
+    await b.resetAccessLog();
+    const second = await c.copy(ref(img.ref), ref(`${b.host}/two/app:v1`), { noClobber: true });
+    expect(second).toMatchObject({ digest: img.digest, blobsUploaded: 0, blobsMounted: 4, bytesUploaded: 0 });
+    expect(await b.blobMountCount('two/app')).toBe(4);
+    expect(await b.blobUploadCount()).toBe(0);
+    expect((await inspectRaw(b, 'two/app:v1')).digest).toBe(img.digest);
+  });
+
   it('resolves each distinct image name once per run', async () => {
     const img = await pushTestImage(a, 'src/once', 'v1', { platforms: 1 });
     const c = client();
@@ -162,5 +174,16 @@ describe('registry client: auth and TLS', () => {
     expect(new Set(sets).size).toBe(sets.length);
     expect(sets.length).toBeLessThanOrEqual(3);
     expect((await inspectRaw(reg, 'tok/copy:v1')).digest).toBe(img.digest);
+  });
+
+  it('exchanges an identity token (docker config identitytoken) through the OAuth2 POST', async () => {
+    const reg = await startRegistry({ auth: 'token', tls: true });
+    const img = await pushTestImage(reg, 'oauth/app', 'v1', { platforms: 1 });
+    reg.tokenServer?.reset();
+    const b64 = (x: string): string => Buffer.from(x).toString('base64url');
+    const refresh = `${b64(reg.username ?? '')}:${b64(reg.password ?? '')}`;
+    const c = client({ keychain: staticKeychain({ [reg.host]: { identityToken: refresh } }) });
+    expect(await c.resolve(ref(img.ref))).toBe(img.digest);
+    expect(reg.tokenServer?.requests.map((r) => [r.method, r.status])).toEqual([['POST', 200]]);
   });
 });

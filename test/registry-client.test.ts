@@ -25,6 +25,14 @@ interface Seen {
   headers: IncomingMessage['headers'];
 }
 
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});
+
 /** A tiny HTTP server whose handler the test writes; records every request. */
 async function fake(handler: (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void | Promise<void>): Promise<{ host: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
@@ -35,7 +43,7 @@ async function fake(handler: (req: IncomingMessage, res: ServerResponse, seen: S
     req.on('end', () => void handler(req, res, seen));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  servers.push(server);
   return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
 }
 
@@ -109,10 +117,8 @@ describe('transport: retry', () => {
 
 describe('transport: redirects and auth', () => {
   it('follows a blob redirect to another host without the Authorization header', async () => {
-    const layer = Buffer.from('layer-bytes');
-    const storage = await fake((_req, res) => void res.writeHead(200, { 'content-length': layer.length }).end(layer));
-    const tar = writeTar([{ name: 'reimage-mapping.json', data: Buffer.from('{"a":1}') }]);
     const img = buildMappingsImage('{"a":1}');
+    const storage = await fake((_req, res) => void res.writeHead(200, { 'content-length': img.layer.length }).end(img.layer));
     const reg = await fake((req, res) => {
       if (req.headers.authorization !== 'Basic ' + Buffer.from('u:p').toString('base64')) {
         return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
@@ -123,13 +129,6 @@ describe('transport: redirects and auth', () => {
       }
       if (req.url?.includes('/blobs/')) return void res.writeHead(307, { location: `http://${storage.host}/bucket/blob?sig=secret` }).end();
       res.writeHead(200).end();
-    });
-    void tar;
-    // Storage serves the real layer.
-    storage.server.removeAllListeners('request');
-    storage.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      storage.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-      res.writeHead(200, { 'content-length': img.layer.length }).end(img.layer);
     });
     const c = createRegistryClient({ log: silentLogger, retry: FAST, keychain: staticKeychain({ [reg.host]: { username: 'u', password: 'p' } }) });
     expect(await c.pullMappingsImage(ref(`${reg.host}/m/maps:v1`))).toBe('{"a":1}');
@@ -156,7 +155,9 @@ describe('transport: redirects and auth', () => {
       // This registry also insists on an extra scope for repo "odd".
       const extra = m?.[1] === 'odd' ? ' repository:odd:metadata' : '';
       const auth = req.headers.authorization ?? '';
-      if (!auth.includes(need) || (extra && !auth.includes('metadata'))) {
+      const granted = /T\[(.*)\]/.exec(auth)?.[1]?.split(' ') ?? [];
+      const covers = (scope: string): boolean => granted.some((g) => g.startsWith(scope.slice(0, scope.lastIndexOf(':') + 1)) && g.split(':').pop()?.split(',').includes(scope.split(':').pop() ?? ''));
+      if (!covers(need) || (extra && !covers('repository:odd:metadata'))) {
         return void res.writeHead(401, { 'www-authenticate': `Bearer ${realm},scope="${need}${extra}"` }).end();
       }
       serveManifest(res, req.method ?? 'GET');
@@ -329,6 +330,23 @@ describe('keychain', () => {
     expect(await (await multiKeychain(first, g).resolve('gcr.io')).authorization()).toEqual({ username: 'docker', password: 'cfg' });
     const failing = googleKeychain({ tokenSource: () => async () => { throw new Error('no ADC'); } });
     expect(await failing.resolve('gcr.io')).toBe(ANONYMOUS);
+  });
+
+  it('loads the real google-auth-library lazily and falls back to anonymous without ADC', async () => {
+    const saved = { home: process.env.HOME, gac: process.env.GOOGLE_APPLICATION_CREDENTIALS, cfg: process.env.CLOUDSDK_CONFIG };
+    process.env.HOME = dir;
+    process.env.CLOUDSDK_CONFIG = join(dir, 'gcloud');
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    try {
+      const t0 = Date.now();
+      expect(await googleKeychain().resolve('europe-docker.pkg.dev')).toBe(ANONYMOUS);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      process.env.HOME = saved.home;
+      if (saved.gac !== undefined) process.env.GOOGLE_APPLICATION_CREDENTIALS = saved.gac;
+      if (saved.cfg !== undefined) process.env.CLOUDSDK_CONFIG = saved.cfg;
+      else delete process.env.CLOUDSDK_CONFIG;
+    }
   });
 });
 

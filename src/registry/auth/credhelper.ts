@@ -11,7 +11,7 @@ const NOT_FOUND = /credentials not found/i;
 export function runCredentialHelper(helper: string, serverUrl: string, timeoutMs = 30_000): Promise<AuthConfig | undefined> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
-    const child = execFile(program, ['get'], { timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true }, (err, stdout, stderr) => {
+    const child = execFile(program, ['get'], { timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true, env: process.env }, (err, stdout, stderr) => {
       if (err) {
         const out = `${stdout}\n${stderr}`;
         if (NOT_FOUND.test(out)) return resolve(undefined);

@@ -38,7 +38,7 @@ export async function loadDockerConfig(dir: string): Promise<DockerConfig> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
+  } catch {
     // The parser's message may quote the file (and so a secret): keep only the file name.
     throw new ReimageError(`parsing docker config ${file}: not valid JSON`);
   }

@@ -20,12 +20,12 @@ type GoogleAuthCtor = new (opts: { scopes: string[] }) => GoogleAuthLike;
 function loadAdc(): AccessTokenSource {
   let ctor: GoogleAuthCtor | undefined;
   try {
-    // google-gax re-exports the exact version the other Google clients use.
-    ctor = (require('google-gax') as { googleAuthLibrary?: { GoogleAuth?: GoogleAuthCtor } }).googleAuthLibrary?.GoogleAuth;
+    ctor = (require('google-auth-library') as { GoogleAuth?: GoogleAuthCtor }).GoogleAuth;
   } catch {
     ctor = undefined;
   }
-  ctor ??= (require('google-auth-library') as { GoogleAuth: GoogleAuthCtor }).GoogleAuth;
+  // Not a direct dependency: google-gax re-exports the version the other Google clients use.
+  ctor ??= (require('google-gax') as { googleAuthLibrary: { GoogleAuth: GoogleAuthCtor } }).googleAuthLibrary.GoogleAuth;
   const auth = new ctor({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
   return async () => {
     const token = await auth.getAccessToken();

@@ -4,7 +4,7 @@ import { DigestMismatchError, RegistryError } from '../errors';
 import { hashingStream } from '../digest';
 import type { Descriptor } from '../media';
 import { blobsOf, parseManifest } from '../media';
-import { retrying } from '../transport/retry';
+import { isTemporary, retrying } from '../transport/retry';
 import { blobExists, finishUpload, mountBlob, openBlob, startUpload } from './blob';
 import type { RemoteContext, Repo } from './context';
 import type { FetchedManifest } from './manifest';
@@ -44,6 +44,8 @@ export class CopyRun {
 export class Copier {
   private readonly blobs = new Map<string, Promise<BlobOutcome>>();
   private readonly children = new Map<string, Promise<void>>();
+  /** "registry@digest" → a repository there known (this run) to hold the blob: a mount source for other repos. */
+  private readonly seenAt = new Map<string, string>();
   constructor(private readonly ctx: RemoteContext) {}
 
   /** Pushes `m` (already fetched from src) to dst under `dstId`, after everything it references. */
@@ -83,6 +85,7 @@ export class Copier {
     const first = !task;
     if (!task) {
       task = retrying(`copying blob ${desc.digest}`, this.ctx.retry, this.ctx.log, () => this.transferBlob(src, desc, dst, run));
+      task.then(() => this.seenAt.set(`${dst.registry}@${desc.digest}`, dst.repository), () => undefined);
       this.blobs.set(key, task);
       task.catch(() => this.blobs.delete(key));
     }
@@ -94,10 +97,20 @@ export class Copier {
     const { digest, size } = desc;
     if (await blobExists(this.ctx, dst, digest)) return 'skipped';
     let location: string | undefined;
-    if (src.registry === dst.registry && src.repository !== dst.repository) {
-      const m = await mountBlob(this.ctx, dst, digest, src);
-      if (m.mounted) return 'mounted';
-      location = m.location;
+    // Mount from the source, or from a repository this run already filled on the target registry
+    // (images copied to separate repositories often share base layers).
+    const known = this.seenAt.get(`${dst.registry}@${digest}`);
+    const from = src.registry === dst.registry ? src : known !== undefined ? { registry: dst.registry, repository: known } : undefined;
+    if (from && from.repository !== dst.repository) {
+      try {
+        const m = await mountBlob(this.ctx, dst, digest, from);
+        if (m.mounted) return 'mounted';
+        location = m.location;
+      } catch (e) {
+        // A mount is an optimisation: a refusal (e.g. no pull access to the other repository) means upload.
+        if (isTemporary(e)) throw e;
+        this.ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
+      }
     }
     location ??= await startUpload(this.ctx, dst);
     const res = await openBlob(this.ctx, src, digest);

@@ -6,7 +6,7 @@ import { mergeScopes, parseChallenge } from './challenge';
 import type { Pinger } from './ping';
 import type { Token } from './token';
 import { basicHeader, fetchToken } from './token';
-import type { Doer, RegistryRequest } from './types';
+import type { Doer } from './types';
 import { discard, isReplayable, withHeaders } from './types';
 
 export interface AuthOptions {
@@ -35,11 +35,10 @@ class RegistryAuth {
 
   async header(challenge: Challenge, scopes: string[], fresh: boolean): Promise<string | undefined> {
     if (challenge.scheme === 'none') return undefined;
-    const auth = await this.credentials();
     if (challenge.scheme === 'basic') {
+      const auth = await this.credentials();
       return auth.username !== undefined && auth.password !== undefined ? basicHeader(auth.username, auth.password) : undefined;
     }
-    if (auth.registryToken) return `Bearer ${auth.registryToken}`;
     const key = scopes.join(' ');
     if (!fresh) {
       // Synchronous up to the fetch, so concurrent requests share one token request per scope set.
@@ -51,7 +50,12 @@ class RegistryAuth {
       const pending = this.pending.get(key);
       if (pending) return `Bearer ${(await pending).token}`;
     }
-    const p = fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry });
+    // Credentials are looked up only when a token is needed (a helper or ADC call is not free).
+    const p = this.credentials().then((auth) =>
+      auth.registryToken
+        ? { token: auth.registryToken, expiresAt: Number.MAX_SAFE_INTEGER }
+        : fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry }),
+    );
     this.pending.set(key, p);
     this.live.delete(key);
     p.then(
@@ -83,7 +87,7 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     const auth = forRegistry(req.registry);
     const { challenge } = await opts.pinger.ping(req.registry);
     const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
-    const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }) as RegistryRequest);
+    const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }));
     const res = await send(await auth.header(challenge, scopes, false));
     if (res.status !== 401 || !isReplayable(req)) return res;
     const again = parseChallenge(res.headers.get('www-authenticate'));

@@ -51,26 +51,20 @@ export function fetchDoer(opts: FetchOptions = {}): Doer {
       clearTimeout(timer);
       return res;
     }
+    // Re-arm the timer on every chunk, so only a stalled body times out, not a long one.
     arm('response body');
-    const watched = res.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          arm('response body');
-          controller.enqueue(chunk);
-        },
-        flush() {
-          clearTimeout(timer);
-        },
-      }),
-    );
-    // Stop the timer if the consumer cancels instead of reading to the end.
-    const reader = watched.getReader();
+    const reader = res.body.getReader();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
           const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
+          if (done) {
+            clearTimeout(timer);
+            controller.close();
+          } else {
+            arm('response body');
+            controller.enqueue(value);
+          }
         } catch (e) {
           clearTimeout(timer);
           controller.error(ac.signal.aborted ? ac.signal.reason : e);
