@@ -16,7 +16,7 @@ import { startKmsServer } from './support/kms-server';
 import type { KmsServer } from './support/kms-server';
 import { startBinauthzServer } from './support/binauthz-server';
 import type { BinauthzServer } from './support/binauthz-server';
-import { CLI, KPT, run, runCli } from './support/cli';
+import { asKptKeyValues, CLI, KPT, run, runCli } from './support/cli';
 
 const ATTESTOR = 'projects/p/attestors/reimage';
 const NOTE = 'projects/p/notes/reimage';
@@ -120,8 +120,7 @@ describe('attestations', () => {
     const dir = path.join(tmp, 'kpt');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'pods.yaml'), pods([b.ref]));
-    const kv = ARGS().reduce<string[]>((acc, x, i, all) => (i % 2 === 0 ? [...acc, `${x.slice(1)}=${all[i + 1]}`] : acc), []);
-    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', ...kv]);
+    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', ...asKptKeyValues(ARGS())]);
     expect(r.stderr).toContain('[PASS]');
     expect(r.code).toBe(0);
     expect(attestations().map((o) => o.resourceUri)).toEqual([`https://${b.digestRef}`]);

@@ -10,6 +10,7 @@ import type { PushedImage } from './support/images';
 import { startRegistry, writeDockerConfig } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { CLI, KPT, run, runCli } from './support/cli';
+import { match, startFaultProxy } from './support/fault-proxy';
 
 const TEMPLATE = '{{ .RemotePath }}/{{ .Repository }}:{{ .DigestHex }}';
 
@@ -98,6 +99,41 @@ describe('rename and copy', () => {
     const allowed = await runCli([...fixedTemplate, '-clobber'], manifest([tool.ref]));
     expect(allowed.code).toBe(0);
     expect((await inspectRaw(dst, `${dst.host}/fixed/team/tool:stable`)).digest).toBe(tool.digest);
+  });
+});
+
+describe('faults between reimage and the target registry', () => {
+  test('transient 429, 503 and a connection reset are retried; the copy completes with the right digest', async () => {
+    const proxy = await startFaultProxy(dst.host, [
+      { match: match({ method: 'HEAD', path: /\/manifests\// }), times: 1, fault: { status: 429, retryAfter: 1 } },
+      { match: match({ method: 'PUT', path: /\/blobs\/uploads\// }), times: 1, fault: { status: 503 } },
+      { match: match({ method: 'PUT', path: /\/manifests\// }), times: 1, fault: { reset: 'before-response' } },
+    ]);
+    try {
+      const out = path.join(tmp, 'faulty.json');
+      const r = await runCli(['-rename-remote-path', `${proxy.host}/faulty`, '-rename-template', TEMPLATE, '-write-json-mappings-file', out], manifest([app.ref]));
+      expect(r.stderr).not.toMatch(/reimage: error|\[error\]/);
+      expect(r.code).toBe(0);
+      expect(proxy.pendingFaults()).toBe(0); // every injected fault was hit, and survived
+      expect((await inspectRaw(dst, `${dst.host}/faulty/team/app:${hex(app.digest)}`)).digest).toBe(app.digest);
+      expect(fs.existsSync(out)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('a target that keeps failing fails the run cleanly and writes no mappings', async () => {
+    const proxy = await startFaultProxy(dst.host, [{ match: match({ method: 'PUT' }), times: 1000, fault: { status: 503 } }]);
+    try {
+      const out = path.join(tmp, 'never.json');
+      const r = await runCli(['-rename-remote-path', `${proxy.host}/broken`, '-rename-template', TEMPLATE, '-write-json-mappings-file', out], manifest([tool.ref]));
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/apps\/v1\/Deployment\/d0 spec\.template\.spec\.containers\[0\]\.image: .*503/);
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { startGrafeasServer } from './support/grafeas-server';
 import type { GrafeasServer } from './support/grafeas-server';
-import { CLI, KPT, ROOT, run, runCli } from './support/cli';
+import { asKptKeyValues, CLI, KPT, ROOT, run, runCli } from './support/cli';
 
 const SCANNER = path.join(ROOT, 'test', 'support', 'scanner.js');
 const trivy = (fixture: string): string[] => ['-trivy-command', `${process.execPath} ${SCANNER} --fixture ${fixture}`];
@@ -125,6 +125,21 @@ describe('Grafeas', () => {
     const r = await runCli(args('1'), deployments([clean.ref]));
     expect(r.stderr).not.toMatch(/\[error\]|reimage: error/);
     expect(r.code).toBe(0);
+  });
+
+  test('through kpt: a passing Grafeas gate writes the package, with no credentials sent', async () => {
+    const img = await pushTestImage(reg, 'team/kpt-grafeas', '1', { platforms: 1 });
+    grafeas.store.addDiscovery('projects/p', url(img), 'FINISHED_SUCCESS');
+    grafeas.store.addVulnerability('projects/p', url(img), { cve: 'CVE-2024-1000', score: 3.1 });
+    const dir = path.join(tmp, 'kpt-grafeas');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'app.yaml'), deployments([img.ref]));
+    const calls = grafeas.calls.length;
+    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', ...asKptKeyValues(args('5'))]);
+    expect(r.stderr).toContain('[PASS]');
+    expect(r.code).toBe(0);
+    expect(grafeas.calls.length).toBeGreaterThan(calls);
+    expect(grafeas.calls.slice(calls).every((c) => !('authorization' in c.metadata))).toBe(true);
   });
 
   test('gives up at -vulncheck-timeout with a clear message', async () => {

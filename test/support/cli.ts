@@ -48,3 +48,10 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 export function runCli(args: readonly string[], stdin = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
   return run(process.execPath, [CLI, ...args], { ...opts, stdin });
 }
+
+/** ['-flag', 'v', ...] -> ['flag=v', ...]: the same settings as kpt `-- key=value` arguments (a ConfigMap). */
+export function asKptKeyValues(flagPairs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flagPairs.length; i += 2) out.push(`${(flagPairs[i] as string).replace(/^-+/, '')}=${flagPairs[i + 1] ?? ''}`);
+  return out;
+}
