@@ -4,7 +4,7 @@
  * for this API, so this is the one fake; it only serves what the lookup reads.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen';
 
 export interface StubPublicKey {
   id: string;
@@ -44,8 +44,7 @@ export async function startBinauthzServer(): Promise<BinauthzServer> {
     }
     res.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     setAttestor(name, { noteReference, publicKeys = [] }) {

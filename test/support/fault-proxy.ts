@@ -41,8 +41,7 @@
  *     helper: method equality and path regex / prefix, e.g. match({ method: 'GET', path: /\/blobs\/sha256:/ })
  */
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { onCleanup } from './tmp';
+import { listenOnLoopback, stopper } from './listen';
 
 export interface FaultRequest {
   method: string;
@@ -297,21 +296,8 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
       res.end(`fault proxy error: ${String(e)}`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  proxyHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    agent.destroy();
-  };
-  onCleanup(stop);
+  proxyHost = `127.0.0.1:${await listenOnLoopback(server)}`;
+  const stop = stopper(server, () => agent.destroy());
 
   const toPredicate = (filter: RequestFilter | undefined): ((r: RecordedRequest) => boolean) => {
     if (filter === undefined) return () => true;

@@ -35,9 +35,9 @@
 import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { makeTempDir, onCleanup, runCommand } from './tmp';
+import { listenOnLoopback, stopper } from './listen';
+import { makeTempDir, runCommand } from './tmp';
 
 export interface ParsedScope {
   type: string;
@@ -237,20 +237,8 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       res.end(String(e));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  onCleanup(stop);
+  const port = await listenOnLoopback(server);
+  const stop = stopper(server);
 
   const issuedScopes = (): string[] =>
     requests.filter((r) => r.status === 200).flatMap((r) => (r.scopes.length > 0 ? r.scopes : ['']));
