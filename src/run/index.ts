@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Options } from '../cli/options';
+import type { ImageRule, Options } from '../cli/options';
 import { parseFlags, resolveOptions } from '../cli/config';
 import { compileGoRegexp } from '../cli/regexp';
 import { hasErrors, formatResult } from '../krm/results';
 import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
+import type { CompiledRules } from '../manifest';
 import { serializeMappings } from '../mappings/format';
 import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
@@ -78,9 +79,9 @@ function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
   };
 }
 
-function buildChain(options: Options, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(options: Options, ignore: RegExp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
   const chain: Remapper[] = [];
-  if (options.ignore) chain.push(ignoreRemapper(compileGoRegexp(options.ignore, '-ignore')));
+  if (ignore) chain.push(ignoreRemapper(ignore));
   if (staticMappings) {
     chain.push(staticRemapper(staticMappings));
   } else if (options.renameRemotePath) {
@@ -108,10 +109,18 @@ function buildChain(options: Options, staticMappings: Mappings | undefined, log:
   return chain;
 }
 
-async function loadRules(options: Options) {
-  const fromFile = options.rulesConfig ? parseRulesConfig(await readFile(options.rulesConfig, 'utf8').catch((e: unknown) => {
-    throw new UsageError(`-rules-config: cannot read ${options.rulesConfig}: ${describeError(e)}`);
-  }), options.rulesConfig) : [];
+/** Inline FunctionConfig rules, then -rules-config, then the defaults: the first matching rule wins, as in the Go tool. */
+async function loadRules(options: Options): Promise<CompiledRules> {
+  let fromFile: ImageRule[] = [];
+  if (options.rulesConfig) {
+    let text: string;
+    try {
+      text = await readFile(options.rulesConfig, 'utf8');
+    } catch (e) {
+      throw new UsageError(`-rules-config: cannot read ${options.rulesConfig}: ${describeError(e)}`);
+    }
+    fromFile = parseRulesConfig(text, options.rulesConfig);
+  }
   return compileRules([...options.rules, ...fromFile, ...DEFAULT_RULES]);
 }
 
@@ -124,7 +133,7 @@ async function execute(options: Options, input: Input | undefined, io: Io & { pr
   const staticMappings = await loadStaticMappings(options, registry, log);
   if (options.mappingsOnly && !staticMappings) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
   const progress = io.progress;
-  const chain = buildChain(options, staticMappings, log, progress);
+  const chain = buildChain(options, ignore, staticMappings, log, progress);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
