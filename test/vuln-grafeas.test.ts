@@ -112,7 +112,7 @@ test('a hung server is bounded by the timeout too', async () => {
   g.delays.ListOccurrences = 5000;
   const started = Date.now();
   const res = await checkImages([img], opts({ vulncheckTimeoutMs: 300 }), silentLogger);
-  expect(Date.now() - started).toBeLessThan(2000);
+  expect(Date.now() - started).toBeLessThan(4000); // well before the server's 5 s hang ends
   expect(res.get(img.name)?.error).toMatch(/^timed out after 300ms waiting for vulnerability scanning of .*hung@sha256:a{64} \(last discovery status: NOT_FOUND\)$/);
 });
 

@@ -108,7 +108,7 @@ describe('TrivyVulnGetter', () => {
     const started = Date.now();
     const getter = new TrivyVulnGetter(['/bin/sh', '-c', 'echo "scanner starting" >&2; sleep 5; echo "{}"']);
     await expect(getter.getVulnerabilities(ref('x'), ac.signal)).rejects.toThrow(/timed out after 300ms scanning .*; stderr:\nscanner starting$/);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(4000); // well before the child's `sleep 5` ends
   });
 
   test('an image without a digest is refused', async () => {
