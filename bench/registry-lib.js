@@ -14,7 +14,8 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const supportDir = path.join(root, 'test', 'support');
-const FILES = ['tmp', 'token-server', 'registry', 'images', 'fault-proxy'];
+// Every helper is transpiled, so their imports of one another resolve whatever they are.
+const FILES = fs.readdirSync(supportDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
 
 function loadSupport() {
   const ts = require('typescript');
