@@ -11,10 +11,6 @@ export class UsageError extends ReimageError {
   override name = 'UsageError';
 }
 
-export function isReimageError(e: unknown): e is ReimageError {
-  return e instanceof ReimageError;
-}
-
 /**
  * One line describing any thrown value. Our own errors already carry their context; foreign ones get
  * their cause chain appended, first lines only (js-yaml and gRPC append multi-line snippets).
