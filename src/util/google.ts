@@ -4,7 +4,10 @@
  * without credentials (no ADC lookup, no metadata-server probe).
  */
 import type * as Gax from 'google-gax';
-import { UsageError } from '../util/errors';
+import { UsageError } from './errors';
+import { isLoopbackHost } from './net';
+
+export { isLoopbackHost };
 
 /** Loaded on first use only, so runs without Grafeas, KMS or BinAuthz never pay for google-gax. */
 export function loadGax(): typeof Gax {
@@ -12,11 +15,6 @@ export function loadGax(): typeof Gax {
   return require('google-gax') as typeof Gax;
 }
 
-/** localhost, *.localhost, 127.0.0.0/8 and ::1: the hosts that mean "an emulator or test server on this machine". */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
 
 export interface HostPort {
   host: string;

@@ -5,6 +5,7 @@ import { parseChallenge } from './challenge';
 import { isTlsMismatch } from './neterror';
 import type { Doer } from './types';
 import { discard } from './types';
+import { isLoopbackHost } from '../../util/net';
 
 export interface PingResult {
   scheme: 'http' | 'https';
@@ -21,8 +22,7 @@ export interface PingerOptions {
 }
 
 export function isLoopback(registry: string): boolean {
-  const host = hostOf(registry).toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackHost(hostOf(registry));
 }
 
 function hostOf(registry: string): string {
