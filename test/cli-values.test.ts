@@ -1,6 +1,6 @@
-import { formatGoDurationNs, parseGoDuration, parseGoDurationNs } from '../src/cli/duration';
-import { goRegExp } from '../src/cli/goregexp';
-import { splitShellWords } from '../src/cli/shellwords';
+import { formatGoDurationNs, parseGoDuration, parseGoDurationNs } from '../src/gocompat/duration';
+import { goRegExp } from '../src/gocompat/goregexp';
+import { splitShellWords } from '../src/gocompat/shellwords';
 import { parseGoBool, parseGoFloat, parseGoInt } from '../src/cli/values';
 
 const NS = 1n;

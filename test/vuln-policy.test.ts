@@ -4,7 +4,7 @@ import { UsageError } from '../src/util/errors';
 import { applyPolicy, buildPolicy, formatImageCheckError } from '../src/vuln/policy';
 import { formatBadEntry, formatCveEntry, goFormatFloat32, parseCveEntry } from '../src/vuln/format';
 import { parseTrivyReport, trivyScore } from '../src/vuln/trivy';
-import { formatGoDuration } from '../src/cli/duration';
+import { formatGoDuration } from '../src/gocompat/duration';
 
 const FIX = path.join(__dirname, 'fixtures', 'vuln', 'trivy');
 const fixture = (name: string) => parseTrivyReport(fs.readFileSync(path.join(FIX, `${name}.json`), 'utf8'), name);

@@ -1,6 +1,6 @@
 /** Text -> typed option value, shared by flags and ConfigMap data. */
 import { FlagDef, FlagKey } from './flagdefs';
-import { parseGoDuration } from './duration';
+import { parseGoDuration } from '../gocompat/duration';
 import { parseGoBool, parseGoFloat, parseGoInt } from './values';
 import { Options } from './options';
 

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../util/errors';
 import { assignOption, checkChoice, OptionValue, parseValueText, ValueError } from './convert';
-import { parseGoDuration } from './duration';
+import { parseGoDuration } from '../gocompat/duration';
 import { FLAG_DEFS, FlagDef, flagByName } from './flagdefs';
 import { ParsedSettings } from './flags';
 import { ImageRule, Options } from './options';

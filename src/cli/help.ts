@@ -1,7 +1,7 @@
 /** --help and --version texts; the flag list is rendered from the flag table in Go's PrintDefaults format. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatGoDuration } from './duration';
+import { formatGoDuration } from '../gocompat/duration';
 import { FLAG_DEFS, FlagDef, FlagGroup, GROUP_TITLES } from './flagdefs';
 import { DEFAULT_OPTIONS } from './options';
 

@@ -2,7 +2,7 @@
 import { FN_API_VERSION, FN_KIND } from './functionconfig';
 import { FLAG_DEFS, FlagDef } from './flagdefs';
 import { DEFAULT_OPTIONS } from './options';
-import { formatGoDuration } from './duration';
+import { formatGoDuration } from '../gocompat/duration';
 
 export type JsonSchema = { [k: string]: JsonValue };
 type JsonValue = string | number | boolean | null | JsonValue[] | JsonSchema;

@@ -5,9 +5,9 @@
  */
 import { UsageError } from '../util/errors';
 import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
-import { compileGoRegexp } from './regexp';
+import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
-import { splitShellWords } from './shellwords';
+import { splitShellWords } from '../gocompat/shellwords';
 
 const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
 const GRAFEAS_PARENT = /^projects\/[^/\s]+$/;

@@ -6,7 +6,7 @@
  */
 import { load } from 'js-yaml';
 import type { ImageRule } from '../cli/options';
-import { goRegExp } from '../cli/goregexp';
+import { goRegExp } from '../gocompat/goregexp';
 import { UsageError } from '../util/errors';
 import { JsonPathSyntaxError, parseJsonPath, queryJsonPath } from './jsonpath';
 

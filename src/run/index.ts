@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ImageRule, Options } from '../cli/options';
 import { parseFlags, resolveOptions } from '../cli/config';
-import { compileGoRegexp } from '../cli/regexp';
+import { compileGoRegexp } from '../gocompat/regexp';
 import { hasErrors, formatResult } from '../krm/results';
 import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';

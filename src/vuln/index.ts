@@ -1,5 +1,5 @@
 import type { Options } from '../cli/options';
-import { splitShellWords } from '../cli/shellwords';
+import { splitShellWords } from '../gocompat/shellwords';
 import type { Reference } from '../reference/types';
 import { settleLimit } from '../util/concurrency';
 import { UsageError, describeError } from '../util/errors';

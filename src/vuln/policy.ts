@@ -1,4 +1,4 @@
-import { goRegExp } from '../cli/goregexp';
+import { goRegExp } from '../gocompat/goregexp';
 import { UsageError } from '../util/errors';
 import { formatBadEntry, formatCveEntry, goFormatFloat32 } from './format';
 import type { VulnCheckResult, VulnPolicy, Vulnerability } from './types';

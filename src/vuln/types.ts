@@ -1,4 +1,4 @@
-import { formatGoDuration } from '../cli/duration';
+import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
 
