@@ -75,6 +75,20 @@ export interface Options {
   insecureRegistries: string[];
   /** -concurrency: registry/scan/attest work in flight; default 8 */
   concurrency: number;
+  /** -keep-tag: digest-pinned output keeps the name and tag as written, name:tag@sha256:… (implies pinning) */
+  keepTag: boolean;
+  /** -verify-only: change and copy nothing; fail unless every image field is pinned, exists and passes the policies */
+  verifyOnly: boolean;
+  /** -allowed-registries: Go regexp that REGISTRY/REPOSITORY of every final image must match */
+  allowedRegistries: string;
+  /** -copy-referrers: copies also carry cosign tags and OCI referrers (recursively) */
+  copyReferrers: boolean;
+  /** -platform os/arch[/variant]: pin and copy this platform's manifest out of an index */
+  platform: string;
+  /** -write-kustomize-images: write the mappings as a kustomize images: list to this file */
+  writeKustomizeImages: string;
+  /** -registry-mirror REGISTRY=MIRROR[/PREFIX]: read from the mirror, check digests on the registry; repeatable */
+  registryMirrors: string[];
 }
 
 /** A Go-reimage jsonpath rule: regexps on kind and apiVersion, jsonpath queries for image fields. */
@@ -124,4 +138,11 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  keepTag: false,
+  verifyOnly: false,
+  allowedRegistries: '',
+  copyReferrers: false,
+  platform: '',
+  writeKustomizeImages: '',
+  registryMirrors: [],
 } satisfies Options);
