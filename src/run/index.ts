@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { ImageRule, Options } from '../cli/options';
 import { parseFlags, resolveOptions } from '../cli/config';
 import { compileGoRegexp } from '../gocompat/regexp';
+import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors, formatResult } from '../krm/results';
 import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
@@ -79,7 +80,7 @@ function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
   };
 }
 
-function buildChain(options: Options, ignore: RegExp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(options: Options, ignore: GoRegexp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
   if (staticMappings) {
