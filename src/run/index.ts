@@ -12,7 +12,7 @@ import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
-import { ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
+import { allowedRemapper, ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
 import type { Remapper, RemapContext, RemapOutcome } from '../remap';
 import type { ImageRegistry } from '../registry/types';
 import { describeError, UsageError } from '../util/errors';
@@ -28,6 +28,9 @@ import { copyProgress } from './progress';
 import type { CopyProgressReporter } from './progress';
 import { attestStage, vulnStage } from './checks';
 import { failureResults } from './failures';
+import { supplySettings } from './supply';
+import type { SupplySettings } from './supply';
+import { verifiedOutput, verifyStage } from './verify';
 
 export interface Io {
   readStdin(): Promise<string>;
@@ -67,7 +70,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
+function lazyRegistry(options: Options, log: Logger, supply: SupplySettings): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
@@ -75,12 +78,13 @@ function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
       log,
       insecureRegistries: options.insecureRegistries,
       concurrency: options.concurrency,
+      mirrors: supply.mirrors,
     });
     return client;
   };
 }
 
-function buildChain(options: Options, ignore: GoRegexp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(options: Options, ignore: GoRegexp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter, supply: SupplySettings): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
   if (staticMappings) {
@@ -94,11 +98,13 @@ function buildChain(options: Options, ignore: GoRegexp | undefined, staticMappin
       }),
     );
   }
+  if (supply.allowed) chain.push(allowedRemapper(supply.allowed.re, supply.allowed.source));
   if (!options.noCopy) {
     chain.push(
       ensureRemapper({
         noClobber: !options.clobber,
         dryRun: options.dryRun,
+        copyReferrers: options.copyReferrers,
         onProgress: (dst, p) => progress.update(dst, p),
         onCopied: (src, dst, s) => {
           progress.done(dst);
@@ -126,15 +132,16 @@ async function loadRules(options: Options): Promise<CompiledRules> {
 }
 
 async function execute(options: Options, input: Input | undefined, io: Io & { progress: CopyProgressReporter }, log: Logger): Promise<Result[]> {
-  const registry = lazyRegistry(options, log);
-  const ctx: RemapContext = { registry, log };
+  const supply = supplySettings(options);
+  const registry = lazyRegistry(options, log, supply);
+  const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
   // Compile everything the user gave us before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(options) : undefined;
   const ignore = options.ignore ? compileGoRegexp(options.ignore, '-ignore') : undefined;
   const staticMappings = await loadStaticMappings(options, registry, log);
   if (options.mappingsOnly && !staticMappings) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
   const progress = io.progress;
-  const chain = buildChain(options, ignore, staticMappings, log, progress);
+  const chain = buildChain(options, ignore, staticMappings, log, progress, supply);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
@@ -162,7 +169,12 @@ async function execute(options: Options, input: Input | undefined, io: Io & { pr
   }
 
   log.debug('distinct images', { count: refs.length });
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: options.renameForceDigest, concurrency: options.concurrency }).finally(() => progress.finish());
+  if (options.verifyOnly) {
+    results.push(...(await verifyStage(options, supply, refs, groups, staticMappings, ctx, log)));
+    if (!hasErrors(results) && input) io.stdout(verifiedOutput(input, results));
+    return results;
+  }
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: options.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
@@ -175,7 +187,9 @@ async function execute(options: Options, input: Input | undefined, io: Io & { pr
   results.push(...(await vulnStage(options, states, mappings, log)));
   if (hasErrors(results)) return results;
 
+  const kustomize = supply.kustomizeImages(states);
   await writeMappings(options, mappings, registry, log);
+  await kustomize?.write(options.dryRun, log);
 
   results.push(...(await attestStage(options, states, log)));
   if (hasErrors(results)) return results;

@@ -5,6 +5,7 @@
  * Each broken field gets one error result that names every rule it breaks.
  */
 import type { Options } from '../cli/options';
+import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors, renderResultsYaml } from '../krm/results';
 import type { Result } from '../krm/results';
 import { applyEdits } from '../manifest';
@@ -27,7 +28,7 @@ import { resultAt } from './occurrences';
 
 export interface VerifySettings {
   pin: PinSettings;
-  allowed: { re: RegExp; source: string } | undefined;
+  allowed: { re: GoRegexp; source: string } | undefined;
   platform: Platform | undefined;
   concurrency: number;
 }
