@@ -1,7 +1,7 @@
 import { formatGoDurationNs, parseGoDuration, parseGoDurationNs } from '../src/gocompat/duration';
 import { goRegExp } from '../src/gocompat/goregexp';
 import { splitShellWords } from '../src/gocompat/shellwords';
-import { parseGoBool, parseGoFloat, parseGoInt } from '../src/cli/values';
+import { parseGoBool, parseGoFloat, parseGoInt } from '../src/gocompat/strconv';
 
 const NS = 1n;
 const US = 1000n;

@@ -1,4 +1,3 @@
-import type { Options } from '../cli/options';
 import type { Reference } from '../reference/types';
 
 /** What happened to one distinct digest. */
@@ -19,11 +18,18 @@ export interface AttestFailure {
 
 export type AttestResult = AttestOutcome | AttestFailure;
 
-/** The flags attestation reads. */
-export type AttestOptions = Pick<
-  Options,
-  'binauthzAttestor' | 'binauthzEndpoint' | 'gcpKmsKey' | 'kmsEndpoint' | 'grafeasParent' | 'grafeasEndpoint' | 'dryRun' | 'concurrency'
->;
+/** The flags attestation reads (a narrow view of the CLI options; names follow the flags). */
+export interface AttestSettings {
+  binauthzAttestor: string;
+  binauthzEndpoint: string;
+  gcpKmsKey: string;
+  kmsEndpoint: string;
+  grafeasParent: string;
+  grafeasEndpoint: string;
+  /** -dryrun: look up and verify, create nothing */
+  dryRun: boolean;
+  concurrency: number;
+}
 
 /** One public key of a Binary Authorization attestor. */
 export interface AttestorKey {

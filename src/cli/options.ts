@@ -77,12 +77,8 @@ export interface Options {
   concurrency: number;
 }
 
-/** A Go-reimage jsonpath rule: regexps on kind and apiVersion, jsonpath queries for image fields. */
-export interface ImageRule {
-  kind: string;
-  apiVersion: string;
-  imageJSONP: string[];
-}
+import type { ImageRule } from '../manifest/types';
+export type { ImageRule };
 
 import { DEFAULT_RENAME_TEMPLATE } from '../reference/template';
 export { DEFAULT_RENAME_TEMPLATE };

@@ -2,6 +2,22 @@ import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
 
+/** The flags the vulnerability stage reads (a narrow view of the CLI options; names follow the flags). */
+export interface VulnSettings {
+  vulncheckMethod: string;
+  vulncheckMaxCvss: number;
+  vulncheckIgnoreCveList: string[];
+  vulncheckIgnoreImages: string;
+  vulncheckTimeoutMs: number;
+  vulncheckMaxRetries: number;
+  /** -vulncheck-report: .md or .html file, '' for none */
+  vulncheckReport: string;
+  trivyCommand: string;
+  grafeasParent: string;
+  grafeasEndpoint: string;
+  concurrency: number;
+}
+
 export interface Vulnerability {
   /** e.g. "CVE-2023-4911" */
   id: string;
