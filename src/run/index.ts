@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { compileGoRegexp } from '../gocompat/regexp';
+import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors } from '../krm/results';
 import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
@@ -63,7 +64,7 @@ function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
   };
 }
 
-function buildChain(settings: RunSettings, ignore: RegExp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
   if (statics) {

@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../gocompat/regexp';
 import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
@@ -41,7 +42,7 @@ export interface VulnPolicy {
   maxCvss: number;
   ignoreCves: ReadonlySet<string>;
   /** Images (the final reference string) matching this are not checked */
-  ignoreImages: RegExp | undefined;
+  ignoreImages: GoRegexp | undefined;
 }
 
 /** Outcome for one distinct image, in the Go tool's recorded formats. */
