@@ -18,16 +18,23 @@ export interface AttestFailure {
 
 export type AttestResult = AttestOutcome | AttestFailure;
 
-/** The flags attestation reads (a narrow view of the CLI options; names follow the flags). */
+/** The flags attestation reads (the CLI's Options extend this); the comment names the flag. */
 export interface AttestSettings {
+  /** -binauthz-attestor projects/P/attestors/A */
   binauthzAttestor: string;
+  /** -binauthz-endpoint URL; default https://binaryauthorization.googleapis.com */
   binauthzEndpoint: string;
+  /** -gcp-kms-key */
   gcpKmsKey: string;
+  /** -kms-endpoint HOST:PORT */
   kmsEndpoint: string;
+  /** -grafeas-parent */
   grafeasParent: string;
+  /** -grafeas-endpoint HOST:PORT */
   grafeasEndpoint: string;
   /** -dryrun: look up and verify, create nothing */
   dryRun: boolean;
+  /** -concurrency */
   concurrency: number;
 }
 

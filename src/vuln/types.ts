@@ -3,19 +3,29 @@ import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
 
-/** The flags the vulnerability stage reads (a narrow view of the CLI options; names follow the flags). */
+/** The flags the vulnerability stage reads (the CLI's Options extend this); the comment names the flag. */
 export interface VulnSettings {
+  /** -vulncheck-method */
   vulncheckMethod: string;
+  /** -vulncheck-max-cvss; 0 disables */
   vulncheckMaxCvss: number;
+  /** -vulncheck-ignore-cve-list, split on commas and trimmed */
   vulncheckIgnoreCveList: string[];
+  /** -vulncheck-ignore-images: regexp */
   vulncheckIgnoreImages: string;
+  /** -vulncheck-timeout in milliseconds (Go duration syntax on the flag); default 10m */
   vulncheckTimeoutMs: number;
+  /** -vulncheck-max-retries; default 20 */
   vulncheckMaxRetries: number;
-  /** -vulncheck-report: .md or .html file, '' for none */
+  /** -vulncheck-report: .md or .html file */
   vulncheckReport: string;
+  /** -trivy-command; default "trivy image -f json" */
   trivyCommand: string;
+  /** -grafeas-parent */
   grafeasParent: string;
+  /** -grafeas-endpoint HOST:PORT */
   grafeasEndpoint: string;
+  /** -concurrency */
   concurrency: number;
 }
 
