@@ -1,6 +1,6 @@
 import { formatGoDurationNs, parseGoDuration, parseGoDurationNs } from '../src/gocompat/duration';
 import { splitShellWords } from '../src/gocompat/shellwords';
-import { parseGoBool, parseGoFloat, parseGoInt } from '../src/cli/values';
+import { parseGoBool, parseGoFloat, parseGoInt } from '../src/gocompat/strconv';
 
 const NS = 1n;
 const US = 1000n;

@@ -5,7 +5,7 @@
  * rule fails the run before any work starts.
  */
 import { load } from 'js-yaml';
-import type { ImageRule } from '../cli/options';
+import type { ImageRule } from './types';
 import { parseGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';

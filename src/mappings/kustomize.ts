@@ -5,9 +5,8 @@
  * name:tag@digest; `newName` alone keeps the tag and digest. Entries match by name only, so two originals
  * with one name and different results cannot be expressed, and are refused.
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { ReimageError } from '../util/errors';
+import { writeFileAtomic } from './file';
 
 export interface KustomizeImage {
   name: string;
@@ -78,14 +77,7 @@ export function renderKustomizeImages(images: readonly KustomizeImage[]): string
   return `${lines.join('\n')}\n`;
 }
 
-/** Atomic: a reader never sees half a file, and a failed run leaves the old one. */
-export async function writeKustomizeImages(file: string, images: readonly KustomizeImage[]): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, renderKustomizeImages(images), { mode: 0o644 });
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+/** Atomic, as the mappings file. */
+export function writeKustomizeImages(file: string, images: readonly KustomizeImage[]): Promise<void> {
+  return writeFileAtomic('-write-kustomize-images', file, renderKustomizeImages(images), 0o644);
 }

@@ -4,7 +4,6 @@
  * -allowed-registries, pin the -platform manifest, pass the vulnerability gate and carry a verified attestation.
  * Each broken field gets one error result that names every rule it breaks.
  */
-import type { Options } from '../cli/options';
 import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors, renderResultsYaml } from '../krm/results';
 import type { Result } from '../krm/results';
@@ -21,8 +20,9 @@ import { describeError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { vulnStage } from './checks';
 import { failureResults } from './failures';
-import type { ImageState } from './index';
+import type { ImageState } from './state';
 import type { Input } from './input';
+import type { RunSettings } from './settings';
 import type { Occurrence } from './occurrences';
 import { resultAt } from './occurrences';
 
@@ -93,7 +93,7 @@ function onePerField(results: readonly Result[]): Result[] {
 
 /** Runs every check; returns error results (nothing else is done), or info results naming each verified field. */
 export async function verifyStage(
-  options: Options,
+  options: RunSettings,
   settings: VerifySettings,
   refs: readonly Reference[],
   groups: ReadonlyMap<string, Occurrence[]>,
@@ -122,7 +122,7 @@ export async function verifyStage(
 }
 
 /** -binauthz-attestor in verify mode: a verified attestation must already exist; none is created (a dry-run lookup never calls KMS). */
-async function attestationsExist(options: Options, states: readonly ImageState[], log: Logger): Promise<Result[]> {
+async function attestationsExist(options: RunSettings, states: readonly ImageState[], log: Logger): Promise<Result[]> {
   if (!options.binauthzAttestor || states.length === 0) return [];
   const { attestImages } = require('../attest') as typeof import('../attest');
   const byDigest = new Map<string, ImageState[]>();
