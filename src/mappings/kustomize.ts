@@ -35,31 +35,55 @@ export class KustomizeImagesError extends ReimageError {
   override name = 'KustomizeImagesError';
 }
 
-/** One entry per rewritten name, sorted; unchanged images need none. */
+/** What kustomize 4.5.4 writes for `image` under `entry` (measured; see the file comment). */
+export function applyKustomizeImage(entry: KustomizeImage, image: string): string {
+  const w = split(image);
+  const name = entry.newName ?? w.name;
+  if (entry.digest !== undefined) return `${name}${entry.newTag !== undefined ? `:${entry.newTag}` : ''}@${entry.digest}`;
+  if (entry.newTag !== undefined) return `${name}:${entry.newTag}`;
+  return `${name}${w.tag !== undefined ? `:${w.tag}` : ''}${w.digest !== undefined ? `@${w.digest}` : ''}`;
+}
+
+function entryFor(original: string, final: string): KustomizeImage {
+  const from = split(original);
+  const to = split(final);
+  if (to.tag === undefined && to.digest === undefined && (from.tag !== undefined || from.digest !== undefined)) {
+    throw new KustomizeImagesError(`-write-kustomize-images: ${original} → ${final} drops the tag, which a kustomize images: entry cannot express`);
+  }
+  return {
+    name: from.name,
+    ...(to.name !== from.name ? { newName: to.name } : {}),
+    ...(to.tag !== undefined ? { newTag: to.tag } : {}),
+    ...(to.digest !== undefined ? { digest: to.digest } : {}),
+  };
+}
+
+/**
+ * One entry per name that changes, sorted. Entries match by name only, so every image of that name, changed or
+ * not, must come out of kustomize exactly as reimage wrote it; otherwise the list is refused.
+ */
 export function kustomizeImages(rewrites: ReadonlyArray<{ original: string; final: string }>): KustomizeImage[] {
-  const byName = new Map<string, { entry: KustomizeImage; original: string; final: string }>();
-  for (const { original, final } of rewrites) {
-    if (original === final) continue;
-    const from = split(original);
-    const to = split(final);
-    if (to.tag === undefined && to.digest === undefined && (from.tag !== undefined || from.digest !== undefined)) {
-      throw new KustomizeImagesError(`-write-kustomize-images: ${original} → ${final} drops the tag, which a kustomize images: entry cannot express`);
-    }
-    const entry: KustomizeImage = {
-      name: from.name,
-      ...(to.name !== from.name ? { newName: to.name } : {}),
-      ...(to.tag !== undefined ? { newTag: to.tag } : {}),
-      ...(to.digest !== undefined ? { digest: to.digest } : {}),
-    };
-    const seen = byName.get(from.name);
-    if (seen && seen.final !== final) {
+  const byName = new Map<string, Array<{ original: string; final: string }>>();
+  for (const r of rewrites) {
+    const name = split(r.original).name;
+    byName.set(name, [...(byName.get(name) ?? []), r]);
+  }
+  const out: KustomizeImage[] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const group = byName.get(name) ?? [];
+    const changed = group.find((r) => r.original !== r.final);
+    if (!changed) continue;
+    const entry = entryFor(changed.original, changed.final);
+    const wrong = group.find((r) => applyKustomizeImage(entry, r.original) !== r.final);
+    if (wrong) {
       throw new KustomizeImagesError(
-        `-write-kustomize-images: ${seen.original} → ${seen.final} and ${original} → ${final} share the name ${from.name}; kustomize images: entries match by name only`,
+        `-write-kustomize-images: ${changed.original} → ${changed.final} and ${wrong.original} → ${wrong.final} share the name ${name}, ` +
+          'but kustomize images: entries match by name only',
       );
     }
-    byName.set(from.name, { entry, original, final });
+    out.push(entry);
   }
-  return [...byName.keys()].sort().map((k) => (byName.get(k) as { entry: KustomizeImage }).entry);
+  return out;
 }
 
 /** YAML with every value JSON-quoted, so tags like 1.20 stay strings. */
