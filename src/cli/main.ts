@@ -3,10 +3,11 @@
 import { parseFlags } from './flags';
 import { helpText, versionText } from './help';
 
-async function readStdin(): Promise<string> {
+// Bytes, not a string: readInput refuses invalid UTF-8 instead of letting it become U+FFFD.
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function early(argv: string[]): string | undefined {

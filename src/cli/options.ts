@@ -11,8 +11,10 @@ export interface Options {
   debug: boolean;
   /** -dryrun: log copies, mappings writes and attestations instead of doing them */
   dryRun: boolean;
-  /** -input: "k8s" (only Kubernetes image locations) or "yaml" (also apply rules to any document); default "k8s" */
+  /** -input: "k8s" (Kubernetes image locations and rules) or "yaml" (only the Raw rule, on any document); default "k8s" */
   input: 'k8s' | 'yaml';
+  /** -annotate: add the reimage.dev/mappings annotation to each rewritten resource (k8s input only); default true */
+  annotate: boolean;
   /** -rules-config: YAML file of {kind, apiVersion, imageJSONP} rules */
   rulesConfig: string;
   /** Rules given inline in the FunctionConfig (spec.rules) */
@@ -93,6 +95,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   debug: false,
   dryRun: false,
   input: 'k8s',
+  annotate: true,
   rulesConfig: '',
   rules: [],
   mappingsOnly: false,

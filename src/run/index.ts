@@ -29,7 +29,8 @@ import { attestStage, vulnStage } from './checks';
 import { failureResults } from './failures';
 
 export interface Io {
-  readStdin(): Promise<string>;
+  /** Raw bytes (validated as UTF-8 by readInput) or already-decoded text */
+  readStdin(): Promise<string | Uint8Array>;
   stdout(text: string): void;
   stderr(text: string): void;
   /** The stream behind stderr, when it may be a terminal (live copy progress) */
@@ -51,7 +52,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const flags = parseFlags(argv);
     // -mappings-only reads no YAML, so it must not wait on a terminal's stdin.
-    const input = flags.options.mappingsOnly ? undefined : readInput(await io.readStdin());
+    const input = flags.options.mappingsOnly ? undefined : readInput(await io.readStdin(), flags.options.input);
     const { options, warnings } = resolveOptions(argv, input?.mode === 'krm' ? input.functionConfig : undefined);
     log = createLogger(options.debug ? 'debug' : 'info', (line) => progress.write(line));
     for (const w of warnings) log.info(w);
@@ -180,7 +181,7 @@ async function execute(options: Options, input: Input | undefined, io: Io & { pr
   if (hasErrors(results)) return results;
 
   if (input) {
-    const out = renderOutput(input, states);
+    const out = renderOutput(input, states, { annotate: options.annotate && options.input === 'k8s' });
     results.push(...out.results);
     io.stdout(out.text);
     log.info('done', { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources });
