@@ -21,6 +21,7 @@ export { ManifestError } from './errors';
 export type {
   Edit,
   ImageField,
+  ImageRule,
   ResourceId,
   ScalarStyle,
   YamlAlias,
