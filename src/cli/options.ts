@@ -75,6 +75,10 @@ export interface Options {
   insecureRegistries: string[];
   /** -concurrency: registry/scan/attest work in flight; default 8 */
   concurrency: number;
+  /** -registry-timeout: per try, for the response headers and for each gap between body chunks; default 60s */
+  registryTimeoutMs: number;
+  /** -registry-attempts: tries per registry operation, the first included; default 5 */
+  registryAttempts: number;
 }
 
 /** A Go-reimage jsonpath rule: regexps on kind and apiVersion, jsonpath queries for image fields. */
@@ -124,4 +128,6 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  registryTimeoutMs: 60_000,
+  registryAttempts: 5,
 } satisfies Options);

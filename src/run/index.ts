@@ -70,10 +70,14 @@ function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
-    client ??= (require('../registry') as typeof import('../registry')).createRegistryClient({
+    if (client) return client;
+    const registry = require('../registry') as typeof import('../registry');
+    client = registry.createRegistryClient({
       log,
       insecureRegistries: options.insecureRegistries,
       concurrency: options.concurrency,
+      timeoutMs: options.registryTimeoutMs,
+      retry: { ...registry.DEFAULT_RETRY, attempts: options.registryAttempts },
     });
     return client;
   };
