@@ -67,6 +67,13 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     choices: ['k8s', 'yaml'],
     spec: 'input',
   },
+  annotate: {
+    name: 'annotate',
+    kind: 'bool',
+    group: 'input',
+    help: 'add the reimage.dev/mappings annotation (original -> final images) to each rewritten resource; never in -input yaml',
+    spec: 'annotate',
+  },
   rulesConfig: {
     name: 'rules-config',
     kind: 'string',
