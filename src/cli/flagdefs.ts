@@ -298,6 +298,22 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     repeatable: true,
     spec: 'registries.insecure',
   },
+  registryTimeoutMs: {
+    name: 'registry-timeout',
+    kind: 'duration',
+    group: 'registry',
+    help: 'per registry request try: how long to wait for the response headers, and for each gap in a body',
+    spec: 'registries.timeout',
+  },
+  registryAttempts: {
+    name: 'registry-attempts',
+    kind: 'int',
+    group: 'registry',
+    help: 'tries per registry operation, the first included; an operation fails after at most attempts x timeout plus backoff (0.25 s doubling, at most 15 s each)',
+    min: 1,
+    max: 100,
+    spec: 'registries.attempts',
+  },
 };
 
 export const FLAG_DEFS: readonly FlagDef[] = (Object.keys(TABLE) as FlagKey[]).map(

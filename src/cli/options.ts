@@ -64,4 +64,6 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  registryTimeoutMs: 60_000,
+  registryAttempts: 5,
 } satisfies Options);

@@ -55,10 +55,14 @@ function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
-    client ??= (require('../registry') as typeof import('../registry')).createRegistryClient({
+    if (client) return client;
+    const registry = require('../registry') as typeof import('../registry');
+    client = registry.createRegistryClient({
       log,
       insecureRegistries: settings.insecureRegistries,
       concurrency: settings.concurrency,
+      timeoutMs: settings.registryTimeoutMs,
+      retry: { ...registry.DEFAULT_RETRY, attempts: settings.registryAttempts },
     });
     return client;
   };

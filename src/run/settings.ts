@@ -46,6 +46,10 @@ export interface PipelineSettings {
   insecureRegistries: string[];
   /** -concurrency: registry/scan/attest work in flight; default 8 */
   concurrency: number;
+  /** -registry-timeout: per try, for the response headers and for each gap between body chunks; default 60s */
+  registryTimeoutMs: number;
+  /** -registry-attempts: tries per registry operation, the first included; default 5 */
+  registryAttempts: number;
 }
 
 /** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */
