@@ -34,6 +34,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   debug: false,
   dryRun: false,
   input: 'k8s',
+  annotate: true,
   rulesConfig: '',
   rules: [],
   mappingsOnly: false,
@@ -65,6 +66,8 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  registryTimeoutMs: 60_000,
+  registryAttempts: 5,
   ...SUPPLY_DEFAULTS,
   registryMirrors: [],
 } satisfies Options);
