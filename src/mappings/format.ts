@@ -11,6 +11,11 @@ export interface QualifiedImage {
 /** Original image string, exactly as written in the manifest, to where it went. */
 export type Mappings = Record<string, QualifiedImage>;
 
+/** A mappings table with no prototype: an image named `constructor` or a key `__proto__` is just a key. */
+export function emptyMappings(): Mappings {
+  return Object.create(null) as Mappings;
+}
+
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 
 /** Parses mappings JSON written by this tool or the Go one; `source` names the file or image in errors. */
@@ -24,7 +29,7 @@ export function parseMappings(text: string, source: string): Mappings {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${source}: mappings must be a JSON object of image -> {"tag","digest"}`);
   }
-  const out: Mappings = {};
+  const out = emptyMappings();
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const where = `${source}: mapping ${JSON.stringify(key)}`;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${where} must be an object with "tag" and "digest"`);
@@ -45,7 +50,7 @@ export function parseMappings(text: string, source: string): Mappings {
 
 /** Serialises like Go's json.Marshal of map[string]QualifiedImage: keys sorted, empty CVE lists omitted, no whitespace. */
 export function serializeMappings(m: Mappings): string {
-  const sorted: Mappings = {};
+  const sorted = emptyMappings();
   for (const key of Object.keys(m).sort()) {
     const e = m[key] as QualifiedImage;
     const entry: QualifiedImage = { tag: e.tag, digest: e.digest };

@@ -1,4 +1,3 @@
-import type { Options } from '../cli/options';
 import { splitShellWords } from '../gocompat/shellwords';
 import type { Reference } from '../reference/types';
 import { settleLimit } from '../util/concurrency';
@@ -9,7 +8,7 @@ import { digestName } from './digest';
 import { GrafeasVulnGetter } from './grafeas';
 import { applyPolicy, buildPolicy } from './policy';
 import { TrivyVulnGetter } from './trivy';
-import { VulnTimeoutError, type ScanOutcome, type VulnCheckResult, type VulnGetter, type VulnPolicy } from './types';
+import { VulnTimeoutError, type ScanOutcome, type VulnCheckResult, type VulnGetter, type VulnPolicy, type VulnSettings } from './types';
 
 export type { ScanOutcome, VulnCheckResult, VulnGetter, VulnPolicy, Vulnerability } from './types';
 export { VulnTimeoutError } from './types';
@@ -22,19 +21,9 @@ export { digestName } from './digest';
 export { renderHtml, renderMarkdown, reportRowStatus, writeReport } from './report';
 export type { ReportMeta, ReportRow, ReportStatus } from './report';
 
-export type VulnCheckOptions = Pick<
-  Options,
-  | 'vulncheckMethod'
-  | 'vulncheckMaxCvss'
-  | 'vulncheckIgnoreCveList'
-  | 'vulncheckIgnoreImages'
-  | 'vulncheckTimeoutMs'
-  | 'vulncheckMaxRetries'
-  | 'trivyCommand'
-  | 'grafeasParent'
-  | 'grafeasEndpoint'
-  | 'concurrency'
-> & {
+export type { VulnSettings } from './types';
+/** The settings checkImages reads, plus test and benchmark hooks. */
+export type VulnCheckOptions = VulnSettings & {
   /** -trivy-command already split; when absent, trivyCommand is split like the Go tool (shellwords) */
   argv?: string[];
   /** Use this backend instead of building one from the method (tests, benchmarks); not closed here */

@@ -1,4 +1,5 @@
-import { goRegExp } from '../gocompat/goregexp';
+import { compileGoRegexp } from '../gocompat/regexp';
+import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
 import { formatBadEntry, formatCveEntry, goFormatFloat32 } from './format';
 import type { VulnCheckResult, VulnPolicy, Vulnerability } from './types';
@@ -9,14 +10,8 @@ import type { VulnCheckResult, VulnPolicy, Vulnerability } from './types';
  */
 export function buildPolicy(maxCvss: number, ignoreCveList: readonly string[], ignoreImages: string): VulnPolicy {
   if (!Number.isFinite(maxCvss) || maxCvss < 0) throw new UsageError(`-vulncheck-max-cvss must be a number >= 0, got ${maxCvss}`);
-  let re: RegExp | undefined;
-  if (ignoreImages !== '') {
-    try {
-      re = goRegExp(ignoreImages); // RE2 syntax, as the Go tool's regexp.MustCompile
-    } catch (e) {
-      throw new UsageError(`-vulncheck-ignore-images ${JSON.stringify(ignoreImages)} is not a valid regexp: ${(e as Error).message}`);
-    }
-  }
+  // RE2 syntax, as the Go tool's regexp.MustCompile
+  const re: GoRegexp | undefined = ignoreImages !== '' ? compileGoRegexp(ignoreImages, '-vulncheck-ignore-images') : undefined;
   return {
     maxCvss,
     ignoreCves: new Set(ignoreCveList.map((s) => s.trim()).filter((s) => s !== '')),

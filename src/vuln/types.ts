@@ -1,6 +1,33 @@
+import type { GoRegexp } from '../gocompat/regexp';
 import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
+
+/** The flags the vulnerability stage reads (the CLI's Options extend this); the comment names the flag. */
+export interface VulnSettings {
+  /** -vulncheck-method */
+  vulncheckMethod: string;
+  /** -vulncheck-max-cvss; 0 disables */
+  vulncheckMaxCvss: number;
+  /** -vulncheck-ignore-cve-list, split on commas and trimmed */
+  vulncheckIgnoreCveList: string[];
+  /** -vulncheck-ignore-images: regexp */
+  vulncheckIgnoreImages: string;
+  /** -vulncheck-timeout in milliseconds (Go duration syntax on the flag); default 10m */
+  vulncheckTimeoutMs: number;
+  /** -vulncheck-max-retries; default 20 */
+  vulncheckMaxRetries: number;
+  /** -vulncheck-report: .md or .html file */
+  vulncheckReport: string;
+  /** -trivy-command; default "trivy image -f json" */
+  trivyCommand: string;
+  /** -grafeas-parent */
+  grafeasParent: string;
+  /** -grafeas-endpoint HOST:PORT */
+  grafeasEndpoint: string;
+  /** -concurrency */
+  concurrency: number;
+}
 
 export interface Vulnerability {
   /** e.g. "CVE-2023-4911" */
@@ -25,7 +52,7 @@ export interface VulnPolicy {
   maxCvss: number;
   ignoreCves: ReadonlySet<string>;
   /** Images (the final reference string) matching this are not checked */
-  ignoreImages: RegExp | undefined;
+  ignoreImages: GoRegexp | undefined;
 }
 
 /** Outcome for one distinct image, in the Go tool's recorded formats. */

@@ -18,7 +18,7 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  stdin?: string;
+  stdin?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
@@ -46,7 +46,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   });
 }
 
-export function runCli(args: readonly string[], stdin = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+export function runCli(args: readonly string[], stdin: string | Buffer = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
   return CLI.endsWith('.js') ? run(process.execPath, [CLI, ...args], { ...opts, stdin }) : run(CLI, args, { ...opts, stdin });
 }
 
