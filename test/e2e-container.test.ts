@@ -14,6 +14,7 @@ import type { PushedImage } from './support/images';
 import { startRegistry, writeDockerConfig } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { makeTempDir } from './support/tmp';
+import { deployments } from './support/manifests';
 
 jest.setTimeout(180_000);
 
@@ -51,13 +52,7 @@ afterAll(async () => {
   await Promise.all([priv?.stop(), open?.stop(), dst?.stop()]);
 });
 
-const manifest = (images: string[]): string =>
-  images
-    .map(
-      (img, i) =>
-        `# deployment ${i}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d${i}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: ${img} # keep me\n`,
-    )
-    .join('---\n');
+const manifest = deployments;
 
 const hex = (digest: string): string => digest.slice('sha256:'.length);
 
