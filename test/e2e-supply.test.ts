@@ -451,3 +451,58 @@ describe('-registry-mirror', () => {
     expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`image: ${src.host}/team/app@${app.digest} # keep me`);
   });
 });
+
+describe('rate limits', () => {
+  test('RateLimit-Remaining under 10% of the limit is logged once per registry; above it, nothing', async () => {
+    const low = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '7;w=21600' } });
+    const high = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '10;w=21600' } });
+    try {
+      const r = await runCli(['-rename-force-digest'], manifest([`${low.host}/team/app:1.0`, `${low.host}/team/tool:2.0`]));
+      noError(r.stderr);
+      expect(r.code).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('rate limit nearly used up'));
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^level=WARN .*registry=${low.host} remaining=7 limit=100`))]);
+      const ok = await runCli(['-rename-force-digest'], manifest([`${high.host}/team/app:1.0`]));
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).not.toContain('rate limit');
+    } finally {
+      await Promise.all([low.stop(), high.stop()]);
+    }
+  });
+
+  test('a 429 is retried after its Retry-After; one asking for longer than reimage waits fails at once, saying so', async () => {
+    const { match, startFaultProxy } = await import('./support/fault-proxy');
+    const proxy = await startFaultProxy(src.host, [{ match: match({ method: 'HEAD', path: /\/manifests\// }), times: 1, fault: { status: 429, retryAfter: 2 } }]);
+    try {
+      const started = Date.now();
+      const r = await runCli([], manifest([`${proxy.host}/team/app:1.0`]));
+      noError(r.stderr);
+      expect(r.code).toBe(0);
+      expect(proxy.pendingFaults()).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+
+      proxy.reset();
+      proxy.addFault({ match: match({ method: 'HEAD', path: /\/manifests\// }), times: Infinity, fault: { status: 429, retryAfter: 3600 } });
+      const limited = await runCli([], manifest([`${proxy.host}/team/tool:2.0`]));
+      expect(limited.code).toBe(1);
+      expect(limited.stdout).toBe('');
+      expect(limited.stderr).toMatch(/Deployment\/d0 .*429.*retry after 3600s/);
+      expect(proxy.count({ method: 'HEAD', path: /\/manifests\// })).toBe(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('through kpt: the warning reaches kpt\'s output', async () => {
+    const low = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100', 'ratelimit-remaining': '3' } });
+    try {
+      const dir = kptPackage('kpt-ratelimit', manifest([`${low.host}/team/app:1.0`]));
+      const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--truncate-output=false', '--', 'rename-force-digest=true']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('rate limit nearly used up');
+      expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`@${app.digest} # keep me`);
+    } finally {
+      await low.stop();
+    }
+  });
+});
