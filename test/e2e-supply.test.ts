@@ -506,3 +506,52 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('-verify-only with the vulnerability gate and attestations', () => {
+  test('the CVE gate applies to each pinned image; a clean one passes', async () => {
+    const { ROOT } = await import('./support/cli');
+    const scanner = ['-trivy-command', `${process.execPath} ${path.join(ROOT, 'test', 'support', 'scanner.js')} --fixture mixed`, '-vulncheck-max-cvss', '7.8'];
+    const clean = await pushTestImage(src, 'scan-clean/base', '1', { platforms: 1 });
+    const ok = await runCli(['-verify-only', ...scanner], manifest([clean.digestRef]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(manifest([clean.digestRef]));
+    const bad = await runCli(['-verify-only', ...scanner], manifest([clean.digestRef, tool.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.split('\n').filter((l) => l.startsWith('[error]'))).toEqual([
+      expect.stringMatching(/^\[error\] apps\/v1\/Deployment\/d1 spec\.template\.spec\.containers\[0\]\.image: .*CVEs with score > 7\.80: CVE-2005-2541/),
+    ]);
+  });
+
+  test('-binauthz-attestor: a verified attestation must exist, and verify mode creates none', async () => {
+    const { startGrafeasServer } = await import('./support/grafeas-server');
+    const { startKmsServer } = await import('./support/kms-server');
+    const { startBinauthzServer } = await import('./support/binauthz-server');
+    const [grafeas, kms, binauthz] = await Promise.all([startGrafeasServer(), startKmsServer(), startBinauthzServer()]);
+    try {
+      const key = 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1';
+      const pem = kms.addKey(key, 'P-256');
+      binauthz.setAttestor('projects/p/attestors/a', { noteReference: 'projects/p/notes/a', publicKeys: [{ id: `//cloudkms.googleapis.com/v1/${key}`, pem, signatureAlgorithm: 'ECDSA_P256_SHA256' }] });
+      const attest = ['-binauthz-attestor', 'projects/p/attestors/a', '-binauthz-endpoint', binauthz.endpoint, '-grafeas-parent', 'projects/p', '-grafeas-endpoint', grafeas.endpoint, '-kms-endpoint', kms.endpoint];
+      const count = (): number => grafeas.store.all().filter((o) => o.kind === 'ATTESTATION').length;
+
+      const missing = await runCli(['-verify-only', ...attest], manifest([tool.digestRef]));
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 spec\.template\.spec\.containers\[0\]\.image: .*no verified attestation by projects\/p\/attestors\/a/);
+      expect(count()).toBe(0);
+      expect(kms.calls.asymmetricSign).toBe(0);
+
+      const made = await runCli(attest, manifest([tool.digestRef]));
+      noError(made.stderr);
+      expect(count()).toBe(1);
+      const ok = await runCli(['-verify-only', ...attest], manifest([tool.digestRef]));
+      noError(ok.stderr);
+      expect(ok.code).toBe(0);
+      expect(count()).toBe(1);
+    } finally {
+      await Promise.all([grafeas.stop(), kms.stop(), binauthz.stop()]);
+    }
+  }, 60_000);
+});
