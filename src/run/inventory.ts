@@ -40,9 +40,9 @@ function entryOf(o: Occurrence): InventoryEntry {
   };
 }
 
-// A column is printed as is unless it could break the line apart (whitespace, control characters): then JSON-quoted.
-const PLAIN = /^[^\s\x00-\x1f\x7f"]+$/u;
-const column = (s: string): string => (PLAIN.test(s) ? s : JSON.stringify(s));
+// A column is printed as is unless it could break the line apart or forge one (tabs, newlines, escapes): then JSON-quoted.
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/u;
+const column = (s: string): string => (UNSAFE.test(s) || s === '' ? JSON.stringify(s) : s);
 
 function resourceColumn(e: InventoryEntry): string {
   const r = e.resource;
@@ -61,13 +61,14 @@ export function inventory(input: Input, rules: CompiledRules, settings: Inventor
   const results: Result[] = [];
   pushAll(results, found.errors);
   if (hasErrors(results)) return { results };
-  pushAll(results, found.warnings);
   if (input.mode === 'krm') {
     for (const o of found.occurrences) results.push(resultAt(o, 'info', `image ${o.image} (found by ${o.foundBy})`, { currentValue: o.image }));
+    pushAll(results, found.warnings);
     const text = input.list.node && results.length > 0 ? applyEdits(input.text, [{ kind: 'append', mapping: input.list.node, key: 'results', block: renderResultsYaml(results) }]) : input.text;
     const items = (input.list.value as { items?: unknown } | null)?.items;
     return { results, output: { kind: 'krm', text, items: Array.isArray(items) ? items.length : 0 } };
   }
+  pushAll(results, found.warnings);
   const entries = found.occurrences.map(entryOf);
   const text = settings.listFormat === 'json' ? `${JSON.stringify(entries, null, 2)}\n` : formatInventoryText(entries);
   return { results, output: { kind: 'stream', text } };
