@@ -80,7 +80,7 @@ describe('Go flag syntax', () => {
       'vulncheck-max-cvss', 'vulncheck-ignore-images', 'vulncheck-method', 'grafeas-parent', 'trivy-command',
       'binauthz-attestor', 'gcp-kms-key', 'verify-static-json-mappings',
     ];
-    const ours = ['h', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'default-rules', 'find-podspecs', 'list-images', 'list-format'];
+    const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'registry-timeout', 'registry-attempts', 'default-rules', 'find-podspecs', 'list-images', 'list-format'];
     expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...ours].sort());
   });
 });

@@ -221,7 +221,7 @@ function leftAlone(resource: Rec, path: Path): boolean {
 /**
  * Image fields of one resource (or, in yaml mode, any document). In k8s mode:
  * built-in kinds, pod specs anywhere, List items, and the first matching rule.
- * In yaml mode the first `Raw` rule is also applied to the whole document.
+ * In yaml mode only the first `Raw` rule, applied to the whole document.
  * Throws ManifestError when the document exceeds its node budget.
  */
 export function locateAll(resource: unknown, rules: CompiledRules, mode: 'k8s' | 'yaml', opts: LocateOptions = {}): LocateResult {
@@ -232,7 +232,8 @@ export function locateAll(resource: unknown, rules: CompiledRules, mode: 'k8s' |
   walk(resource, nodeBudget(sourceSize), opts.where ?? 'document', sourceSize, findPodSpecs ? podSpecs : undefined, imageLike);
 
   let out: ImageField[] = [];
-  if (isRecord(resource)) {
+  // yaml mode is the Go tool's ProcessRawYAML: only the Raw rule, so values files are not read as Kubernetes objects.
+  if (mode === 'k8s' && isRecord(resource)) {
     const kind = typeof resource['kind'] === 'string' ? resource['kind'] : '';
     const apiVersion = typeof resource['apiVersion'] === 'string' ? resource['apiVersion'] : '';
     const found: ImageField[] = [];

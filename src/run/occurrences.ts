@@ -26,6 +26,11 @@ export function resultAt(o: Occurrence, severity: Result['severity'], message: s
   };
 }
 
+/** `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...). */
+function isArgoTemplate(resource: ResourceSlot, image: string): boolean {
+  return image.includes('{{') && typeof resource.ref.apiVersion === 'string' && resource.ref.apiVersion.startsWith('argoproj.io/');
+}
+
 export interface LocateSettings {
   /** -find-podspecs */
   findPodSpecs: boolean;
@@ -64,6 +69,17 @@ export function collectOccurrences(
       });
     }
     for (const field of located.fields) {
+      if (typeof field.value === 'string' && isArgoTemplate(resource, field.value)) {
+        // Not an error: Argo fills the parameter in when the workflow runs; say so and leave it.
+        errors.push({
+          message: `image ${field.value} is an Argo template expression, resolved when the workflow runs; left as it is`,
+          severity: 'info',
+          resourceRef: resource.ref,
+          field: { path: fieldPath(field.path) },
+          ...(resource.file ? { file: resource.file } : {}),
+        });
+        continue;
+      }
       const found = findNode(resource.node, field.path);
       const node = found.node;
       if (typeof field.value !== 'string' || !node) {
