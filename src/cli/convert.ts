@@ -37,7 +37,7 @@ export function parseValueText(def: FlagDef, raw: string): OptionValue {
         throw new ValueError(`parse error (${(e as Error).message})`);
       }
     case 'list':
-      return splitList(raw);
+      return def.whole ? [raw] : splitList(raw);
     case 'string':
       checkChoice(def, raw);
       return raw;

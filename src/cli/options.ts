@@ -43,11 +43,11 @@ export interface Options {
   staticJsonMappingsImg: string;
   /** -verify-static-json-mappings; default true */
   verifyStaticJsonMappings: boolean;
-  /** -vulncheck-method: "trivy" | "grafeas"; default "trivy" */
-  vulncheckMethod: 'trivy' | 'grafeas';
+  /** -vulncheck-method: "exec" (default; "trivy" is the seed's name for it) | "grafeas" */
+  vulncheckMethod: 'exec' | 'trivy' | 'grafeas';
   /** -vulncheck-max-cvss; 0 disables */
   vulncheckMaxCvss: number;
-  /** -vulncheck-ignore-cve-list, split on commas and trimmed */
+  /** -vulncheck-ignore-cve-list: one item per occurrence, `CVE,…` or `REGEXP=CVE,…` (parsed by vuln/ignore) */
   vulncheckIgnoreCveList: string[];
   /** -vulncheck-ignore-images: regexp */
   vulncheckIgnoreImages: string;
@@ -57,8 +57,22 @@ export interface Options {
   vulncheckMaxRetries: number;
   /** -vulncheck-report: .md or .html file */
   vulncheckReport: string;
-  /** -trivy-command; default "trivy image -f json" */
+  /** -trivy-command; '' means "trivy image -f json" (vuln/scanner resolves the three scanner flags) */
   trivyCommand: string;
+  /** -vulncheck-command; '' means "grype --by-cve -o json" */
+  vulncheckCommand: string;
+  /** -vulncheck-format; '' means grype-json (trivy-json with the seed's trivy settings) */
+  vulncheckFormat: '' | 'trivy-json' | 'grype-json';
+  /** -vulncheck-max-risk; 0 disables the risk limit */
+  vulncheckMaxRisk: number;
+  /** -vulncheck-workers: concurrent scans; 0 means one per CPU */
+  vulncheckWorkers: number;
+  /** -vulncheck-report-template: Go text/template file with sprig functions */
+  vulncheckReportTemplate: string;
+  /** -vulncheck-report-output: file the report template is rendered to */
+  vulncheckReportOutput: string;
+  /** -mappings-format: which mappings JSON is written, "seed" (ignoredCVEs/foundCVEs) or "upstream" (vulncheckResult) */
+  mappingsFormat: 'seed' | 'upstream';
   /** -grafeas-parent */
   grafeasParent: string;
   /** -grafeas-endpoint HOST:PORT */
@@ -108,14 +122,21 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   staticJsonMappingsFile: '',
   staticJsonMappingsImg: '',
   verifyStaticJsonMappings: true,
-  vulncheckMethod: 'trivy',
+  vulncheckMethod: 'exec',
   vulncheckMaxCvss: 0,
   vulncheckIgnoreCveList: [],
   vulncheckIgnoreImages: '',
   vulncheckTimeoutMs: 10 * 60 * 1000,
   vulncheckMaxRetries: 20,
   vulncheckReport: '',
-  trivyCommand: 'trivy image -f json',
+  trivyCommand: '',
+  vulncheckCommand: '',
+  vulncheckFormat: '',
+  vulncheckMaxRisk: 0,
+  vulncheckWorkers: 0,
+  vulncheckReportTemplate: '',
+  vulncheckReportOutput: '',
+  mappingsFormat: 'seed',
   grafeasParent: '',
   grafeasEndpoint: '',
   binauthzAttestor: '',
