@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import * as path from 'node:path';
-import { attestImages, type AttestOptions, type AttestResult } from '../src/attest';
+import { attestImages, type AttestSettings, type AttestResult } from '../src/attest';
 import { createKmsClient, KmsSigner, type KmsClient } from '../src/attest/kms';
 import { makePayload } from '../src/attest/payload';
 import { parseReference, type Reference } from '../src/reference';
@@ -43,7 +43,7 @@ const attestations = (): Occurrence[] => grafeas.store.all().filter((o) => o.kin
 const creates = () => grafeas.calls.filter((c) => c.method === 'CreateOccurrence').length;
 const byName = (rs: AttestResult[]) => Object.fromEntries(rs.map((r) => [r.image.context + '@' + (r.image.digest ?? ''), r.status]));
 
-function options(over: Partial<AttestOptions> = {}): AttestOptions {
+function options(over: Partial<AttestSettings> = {}): AttestSettings {
   return {
     binauthzAttestor: ATTESTOR,
     binauthzEndpoint: binauthz.endpoint,

@@ -19,10 +19,10 @@ test('defaults are valid and quiet', () => {
 });
 
 test.each<[Partial<Options>, string]>([
-  [{ ignore: '(' }, 'invalid -ignore regexp "(": missing closing )'],
-  [{ renameIgnore: '(' }, 'invalid -rename-ignore regexp "(": missing closing )'],
-  [{ vulncheckIgnoreImages: 'a**' }, 'invalid -vulncheck-ignore-images regexp "a**": nothing to repeat'],
-  [{ rules: [{ kind: '(', apiVersion: '', imageJSONP: ['$.a'] }] }, 'invalid spec.rules[0].kind regexp "(": missing closing )'],
+  [{ ignore: '(' }, 'invalid -ignore regexp "(": error parsing regexp: missing closing ): `(`'],
+  [{ renameIgnore: '(' }, 'invalid -rename-ignore regexp "(": error parsing regexp: missing closing ): `(`'],
+  [{ vulncheckIgnoreImages: 'a**' }, 'invalid -vulncheck-ignore-images regexp "a**": error parsing regexp: invalid nested repetition operator: `**`'],
+  [{ rules: [{ kind: '(', apiVersion: '', imageJSONP: ['$.a'] }] }, 'invalid spec.rules[0].kind regexp "(": error parsing regexp: missing closing ): `(`'],
   [{ input: 'json' as Options['input'] }, 'invalid -input "json", should be k8s or yaml'],
   [{ vulncheckMethod: 'clair' as Options['vulncheckMethod'] }, 'invalid -vulncheck-method "clair", should be trivy or grafeas'],
   [{ vulncheckMaxCvss: -1 }, '-vulncheck-max-cvss must be between 0 and 11, got -1'],

@@ -1,7 +1,6 @@
 import { formatGoDurationNs, parseGoDuration, parseGoDurationNs } from '../src/gocompat/duration';
-import { goRegExp } from '../src/gocompat/goregexp';
 import { splitShellWords } from '../src/gocompat/shellwords';
-import { parseGoBool, parseGoFloat, parseGoInt } from '../src/cli/values';
+import { parseGoBool, parseGoFloat, parseGoInt } from '../src/gocompat/strconv';
 
 const NS = 1n;
 const US = 1000n;
@@ -150,72 +149,5 @@ describe('shellwords (buildkite SplitPosix cases)', () => {
   test('unterminated quote', () => {
     expect(() => splitShellWords('trivy "image')).toThrow('expected closing quote " for the quote at offset 6, got end of input');
     expect(() => splitShellWords("a 'b\\'")).toThrow("expected closing quote '");
-  });
-});
-
-describe('Go RE2 regexps in JS', () => {
-  const m = (re: string, s: string): boolean => goRegExp(re).test(s);
-  test.each<[string, string, boolean]>([
-    ['^$', '', true],
-    ['^$', 'x', false],
-    ['nginx', 'docker.io/library/nginx:1', true], // unanchored, like MatchString
-    ['^gcr\\.io/', 'gcr.io/x', true],
-    ['^gcr\\.io/', 'gcrxio/x', false],
-    ['(?i)^NGINX', 'nginx', true],
-    ['a.c', 'a\rc', true], // Go's . excludes only \n
-    ['a.c', 'a\nc', false],
-    ['(?s)a.c', 'a\nc', true],
-    ['(?s:a.)c', 'a\nc', true],
-    ['(?m)^b$', 'a\nb\nc', true],
-    ['^b$', 'a\nb\nc', false],
-    ['(?m:^b)$', 'a\nb', true],
-    ['\\Aab\\z', 'ab', true],
-    ['\\Aab\\z', 'ab\n', false],
-    ['(?P<name>x)y', 'xy', true],
-    ['(?<name>x)y', 'xy', true],
-    ['[[:alpha:]]+[[:digit:]]', 'ab1', true],
-    ['[[:punct:]]', '`', true],
-    ['\\pL\\p{Greek}', 'aβ', true],
-    ['\\PL', 'a', false],
-    ['\\p{^Greek}', 'β', false],
-    ['\\Q.*\\E', '.*', true],
-    ['\\Q.*\\E', 'ab', false],
-    ['\\x41\\x{42}\\101', 'ABA', true],
-    ['a{2}', 'aa', true],
-    ['a{,2}', 'a{,2}', true], // not a repeat in Go: literal
-    ['x{', 'x{', true],
-    ['a}', 'a}', true],
-    ['[]a]', ']', true],
-    ['[^]a]', 'b', true],
-    ['\\s', '\u00a0', false], // Go's \s is ASCII only
-    ['\\s', '\t', true],
-    ['[\\s]x', ' x', true],
-    ['\\-\\#\\~', '-#~', true],
-    ['a\\.b', 'a.b', true],
-    ['x/y', 'x/y', true],
-  ])('%j ~ %j = %s', (re, s, want) => {
-    expect(m(re, s)).toBe(want);
-  });
-
-  test.each([
-    ['(', 'missing closing )'],
-    ['a)', 'unexpected )'],
-    ['[a', 'missing closing ]'],
-    ['a**', 'nothing to repeat'],
-    ['*', 'nothing to repeat'],
-    ['\\1', 'invalid escape sequence: \\1'],
-    ['\\e', 'invalid escape sequence: \\e'],
-    ['\\', 'trailing backslash at end of expression'],
-    ['(?=a)', 'invalid or unsupported Perl syntax: (?='],
-    ['(?<!a)', 'invalid or unsupported Perl syntax: (?<!'],
-    ['(?P<1-x>a)', 'invalid named capture: (?P<1-x>'],
-    ['a{1001}', 'invalid repeat count: {1001}'],
-    ['a{3,2}', 'invalid repeat count: {3,2}'],
-    ['[[:foo:]]', 'invalid character class range: [:foo:]'],
-    ['\\p{Foo}', 'invalid character class range: \\p{Foo}'],
-    ['a(?i)b', 'the i flag is supported only as a leading (?i)'],
-    ['(?U)a+', 'the U (ungreedy) flag is not supported in this port'],
-  ])('error %j', (re, msg) => {
-    expect(() => goRegExp(re)).toThrow(msg);
   });
 });

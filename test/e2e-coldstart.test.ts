@@ -23,6 +23,8 @@ test('the offline path loads no registry client and no Google library', async ()
   expect(modules.some((m) => m.includes(`${path.sep}dist${path.sep}manifest${path.sep}`))).toBe(true); // the trace works
   expect(modules.filter((m) => HEAVY.test(m))).toEqual([]);
   expect(modules.filter((m) => /dist\/(registry|vuln|attest)\//.test(m))).toEqual([]);
+  // The built-in rules' kind regexps are literals; re2js loads only for a regexp the user gives.
+  expect(modules.filter((m) => m.includes(`node_modules${path.sep}re2js${path.sep}`))).toEqual([]);
 });
 
 test('--version loads almost nothing', async () => {

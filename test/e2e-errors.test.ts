@@ -70,11 +70,14 @@ const cases: Case[] = [
   ['FunctionConfig of another kind', () => [], list('items: []\nfunctionConfig:\n  apiVersion: v1\n  kind: Secret\n  metadata: {name: x}\n'), [/FunctionConfig/]],
 ];
 
+// Command-line syntax errors exit 2, as Go's flag package does; everything else exits 1.
+const FLAG_SYNTAX = new Set(['unknown flag', 'flag without its value', 'bad float', 'bad duration', 'bad boolean', 'positional argument']);
+
 describe('bad input fails cleanly', () => {
-  test.each(cases)('%s', async (_name, args, stdin, expected) => {
+  test.each(cases)('%s', async (name, args, stdin, expected) => {
     const r = await runCli(args(), stdin);
     expect(r.stdout).toBe('');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(FLAG_SYNTAX.has(name) ? 2 : 1);
     const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('level='));
     expect(lines).toHaveLength(1);
     for (const re of expected) expect(lines[0]).toMatch(re);

@@ -1,6 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { compileRules, DEFAULT_RULES, isLocalConfig, locateImages, parseRulesConfig, resourceId } from '../src/manifest';
-import type { ImageRule } from '../src/cli/options';
+import type { ImageRule } from '../src/manifest';
 import { UsageError } from '../src/util/errors';
 
 const DEFAULTS = compileRules(DEFAULT_RULES);

@@ -9,9 +9,9 @@ import type { Logger } from '../util/log';
 import { lookupAttestor, selectKey } from './binauthz';
 import { createGrafeasClient, GrafeasAttester, type AttestationStore } from './grafeas-attester';
 import { createKmsClient, KmsSigner, PemVerifier, type KmsClient } from './kms';
-import type { AttestOptions, AttestOutcome, AttestResult } from './types';
+import type { AttestSettings, AttestOutcome, AttestResult } from './types';
 
-export type { AttestFailure, AttestOptions, AttestOutcome, AttestResult } from './types';
+export type { AttestFailure, AttestSettings, AttestOutcome, AttestResult } from './types';
 
 /** Distinct repo@digest, first Reference seen for each, in input order. */
 function distinctDigests(images: ReadonlyArray<Reference>): Array<{ image: Reference; repo: string; digest: string | undefined }> {
@@ -24,7 +24,7 @@ function distinctDigests(images: ReadonlyArray<Reference>): Array<{ image: Refer
 }
 
 /** Attestations are stored with the note unless -grafeas-parent says otherwise. */
-function parentFor(opts: AttestOptions, noteReference: string, log: Logger): string {
+function parentFor(opts: AttestSettings, noteReference: string, log: Logger): string {
   if (opts.grafeasParent) return opts.grafeasParent;
   const project = /^projects\/[^/]+/.exec(noteReference)?.[0];
   if (!project) throw new UsageError(`-grafeas-parent is required: cannot derive a project from note ${noteReference}`);
@@ -38,7 +38,7 @@ function parentFor(opts: AttestOptions, noteReference: string, log: Logger): str
  * Throws (ReimageError) only when the attestor lookup or configuration fails.
  * With no -binauthz-attestor there is nothing to do: returns [].
  */
-export async function attestImages(images: ReadonlyArray<Reference>, opts: AttestOptions, log: Logger): Promise<AttestResult[]> {
+export async function attestImages(images: ReadonlyArray<Reference>, opts: AttestSettings, log: Logger): Promise<AttestResult[]> {
   if (!opts.binauthzAttestor) return [];
   const attestor = await lookupAttestor(opts.binauthzAttestor, opts.binauthzEndpoint);
   const key = selectKey(attestor, opts.gcpKmsKey, log);

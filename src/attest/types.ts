@@ -1,4 +1,3 @@
-import type { Options } from '../cli/options';
 import type { Reference } from '../reference/types';
 
 /** What happened to one distinct digest. */
@@ -19,11 +18,25 @@ export interface AttestFailure {
 
 export type AttestResult = AttestOutcome | AttestFailure;
 
-/** The flags attestation reads. */
-export type AttestOptions = Pick<
-  Options,
-  'binauthzAttestor' | 'binauthzEndpoint' | 'gcpKmsKey' | 'kmsEndpoint' | 'grafeasParent' | 'grafeasEndpoint' | 'dryRun' | 'concurrency'
->;
+/** The flags attestation reads (the CLI's Options extend this); the comment names the flag. */
+export interface AttestSettings {
+  /** -binauthz-attestor projects/P/attestors/A */
+  binauthzAttestor: string;
+  /** -binauthz-endpoint URL; default https://binaryauthorization.googleapis.com */
+  binauthzEndpoint: string;
+  /** -gcp-kms-key */
+  gcpKmsKey: string;
+  /** -kms-endpoint HOST:PORT */
+  kmsEndpoint: string;
+  /** -grafeas-parent */
+  grafeasParent: string;
+  /** -grafeas-endpoint HOST:PORT */
+  grafeasEndpoint: string;
+  /** -dryrun: look up and verify, create nothing */
+  dryRun: boolean;
+  /** -concurrency */
+  concurrency: number;
+}
 
 /** One public key of a Binary Authorization attestor. */
 export interface AttestorKey {

@@ -1,7 +1,7 @@
 /** Text -> typed option value, shared by flags and ConfigMap data. */
 import { FlagDef, FlagKey } from './flagdefs';
 import { parseGoDuration } from '../gocompat/duration';
-import { parseGoBool, parseGoFloat, parseGoInt } from './values';
+import { parseGoBool, parseGoFloat, parseGoInt } from '../gocompat/strconv';
 import { Options } from './options';
 
 export type OptionValue = boolean | number | string | string[];
@@ -17,7 +17,8 @@ export function splitList(s: string): string[] {
     .filter((x) => x !== '');
 }
 
-export function parseValueText(def: FlagDef, raw: string): OptionValue {
+/** Text -> value; `choices` false leaves the choice check to the caller (flags report it as a setup error). */
+export function parseValueText(def: FlagDef, raw: string, choices = true): OptionValue {
   switch (def.kind) {
     case 'bool': {
       const b = parseGoBool(raw);
@@ -39,7 +40,7 @@ export function parseValueText(def: FlagDef, raw: string): OptionValue {
     case 'list':
       return def.whole ? [raw] : splitList(raw);
     case 'string':
-      checkChoice(def, raw);
+      if (choices) checkChoice(def, raw);
       return raw;
   }
 }

@@ -2,12 +2,7 @@
 // Entry point. --help and --version are answered before the pipeline (YAML, jsonpath) is even loaded.
 import { parseFlags } from './flags';
 import { helpText, versionText } from './help';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { readAll, StdinProbe, writeAll } from './stdio';
 
 function early(argv: string[]): string | undefined {
   try {
@@ -20,19 +15,31 @@ function early(argv: string[]): string | undefined {
   return undefined;
 }
 
+// A write error on stdout/stderr is handled where it happens (or ignored for stderr), never a crash with a stack.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+// With `ulimit -f`, a write past the limit fails with EFBIG instead of killing the process.
+process.on('SIGXFSZ', () => undefined);
+
 async function main(argv: string[]): Promise<number> {
   const text = early(argv);
   if (text !== undefined) {
-    process.stdout.write(text);
+    await writeAll(process.stdout, text).catch(() => undefined);
     return 0;
   }
-  const { run } = require('../run') as typeof import('../run');
-  return run(argv, {
-    readStdin,
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    stderrStream: process.stderr,
-  });
+  const { run } = require('./app') as typeof import('./app');
+  const probe = new StdinProbe();
+  try {
+    return await run(argv, {
+      readStdin: () => readAll(process.stdin),
+      stdinHasData: (final) => (final ? probe.finalCheck() : probe.hasData()),
+      stdout: (t) => writeAll(process.stdout, t),
+      stderr: (t) => process.stderr.write(t),
+      stderrStream: process.stderr,
+    });
+  } finally {
+    probe.release();
+  }
 }
 
 main(process.argv.slice(2)).then(

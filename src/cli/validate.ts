@@ -9,6 +9,7 @@ import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
 import { parseIgnoreSpec } from '../vuln/ignore';
 import { resolveScanner } from '../vuln/scanner';
+import { hasUserinfo } from '../util/text';
 
 const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
 const GRAFEAS_PARENT = /^projects\/[^/\s]+$/;
@@ -57,6 +58,37 @@ function checkChoices(o: Options): void {
     if (v === '' && d.shownDefault !== undefined) continue; // not given
     if (choices && typeof v === 'string' && !choices.includes(v)) {
       fail(`invalid ${flag(d.key)} ${JSON.stringify(v)}, should be ${choices.join(' or ')}`);
+    }
+  }
+}
+
+// Values that are commands, templates or regexps may hold anything; every other flag is checked for credentials.
+const FREE_TEXT = /(?:command|template|ignore|ignore-images|cve-list)$/;
+// Flags naming a host, registry or image: `user:pass@host` is userinfo there even without a scheme.
+const HOSTISH = /(?:endpoint|registry|registries|mirror|remote-path|-img|url)$/;
+
+/** userinfo before the host: `user:pass@host[:port][/path]`, with or without a scheme. */
+function hostUserinfo(v: string): boolean {
+  const rest = v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = rest.indexOf('@');
+  if (at < 0) return false;
+  const slash = rest.indexOf('/');
+  return slash < 0 || at < slash;
+}
+
+/**
+ * Credentials never go in a flag: they would show in process lists, logs and error messages. The value is not
+ * echoed. Checked first, so no later message can print it.
+ */
+function checkNoCredentials(o: Options): void {
+  for (const d of FLAG_DEFS) {
+    if (FREE_TEXT.test(d.name)) continue;
+    const v: unknown = o[d.key];
+    const values = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    for (const s of values) {
+      if (hasUserinfo(s) || (HOSTISH.test(d.name) && hostUserinfo(s))) {
+        fail(`${flag(d.key)}: credentials (user:password@) are not allowed in the value, which is not shown; use the docker config, a credential helper or Google ADC instead`);
+      }
     }
   }
 }
@@ -134,6 +166,7 @@ function checkMappings(o: Options, warnings: string[]): void {
 /** Throws UsageError on the first invalid setting; returns warnings about ineffective ones. */
 export function validateOptions(o: Options): string[] {
   const warnings: string[] = [];
+  checkNoCredentials(o);
   checkChoices(o);
   checkNumbers(o);
   for (const key of ['ignore', 'renameIgnore', 'vulncheckIgnoreImages'] as const) checkRegexp(flag(key), o[key]);

@@ -79,7 +79,7 @@ export function parseGoDurationNs(orig: string): bigint {
     if (k === 0) throw new Error(`time: missing unit in duration ${JSON.stringify(orig)}`);
     const u = s.slice(0, k);
     s = s.slice(k);
-    const unit = UNITS[u];
+    const unit = Object.hasOwn(UNITS, u) ? UNITS[u] : undefined;
     if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(u)} in duration ${JSON.stringify(orig)}`);
     if (v > MAX / unit) throw invalid();
     v *= unit;

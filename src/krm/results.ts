@@ -1,4 +1,6 @@
 /** KRM function results (kpt's FunctionResult shape), rendered as block YAML for the ResourceList. */
+import { safeLine } from '../util/text';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface ResourceRef {
@@ -33,7 +35,8 @@ export function fieldPath(path: ReadonlyArray<string | number>): string {
 }
 
 // Double-quoted JSON strings are valid YAML 1.1 and 1.2 scalars, so no value can change type on the way back.
-const q = (s: string): string => JSON.stringify(s);
+// kpt prints results to a terminal, so controls are escaped to visible text first (no forged lines, no raw ESC).
+const q = (s: string): string => JSON.stringify(safeLine(s));
 
 /** Renders `results:` as a block sequence, the style kpt expects back. */
 export function renderResultsYaml(results: readonly Result[], eol = '\n'): string {
@@ -70,5 +73,5 @@ function describeResource(ref: ResourceRef | undefined): string {
 export function formatResult(r: Result): string {
   const where = [describeResource(r.resourceRef), r.field?.path].filter(Boolean).join(' ');
   const file = r.file ? ` (${r.file.path}${r.file.index !== undefined && r.file.index > 0 ? `#${r.file.index}` : ''})` : '';
-  return `[${r.severity}] ${where ? `${where}: ` : ''}${r.message}${file}`;
+  return safeLine(`[${r.severity}] ${where ? `${where}: ` : ''}${r.message}${file}`);
 }

@@ -20,6 +20,7 @@ export { ManifestError } from './errors';
 export type {
   Edit,
   ImageField,
+  ImageRule,
   ResourceId,
   ScalarStyle,
   YamlAlias,

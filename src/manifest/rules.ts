@@ -5,8 +5,9 @@
  * rule fails the run before any work starts.
  */
 import { load } from 'js-yaml';
-import type { ImageRule } from '../cli/options';
-import { goRegExp } from '../gocompat/goregexp';
+import type { ImageRule } from './types';
+import { parseGoRegexp } from '../gocompat/regexp';
+import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
 import { JsonPathSyntaxError, parseJsonPath, queryJsonPath } from './jsonpath';
 
@@ -20,8 +21,8 @@ export interface CompiledRule {
   index: number;
   /** Kind `Raw`: applies to any document in yaml mode, has no kind/apiVersion test */
   raw: boolean;
-  kind: RegExp | undefined;
-  apiVersion: RegExp | undefined;
+  kind: GoRegexp | undefined;
+  apiVersion: GoRegexp | undefined;
   queries: readonly CompiledQuery[];
 }
 
@@ -61,10 +62,10 @@ function fail(index: number, what: string, err: unknown): never {
   throw new UsageError(`rules-config rule ${index}: ${what}: ${msg}`, { cause: err });
 }
 
-function compileRegexp(index: number, field: string, source: unknown): RegExp {
+function compileRegexp(index: number, field: string, source: unknown): GoRegexp {
   if (typeof source !== 'string') fail(index, `${field} must be a string`, `got ${source === null ? 'null' : typeof source}`);
   try {
-    return goRegExp(source);
+    return parseGoRegexp(source);
   } catch (e) {
     return fail(index, `invalid ${field} regexp ${JSON.stringify(source)}`, e);
   }
@@ -108,7 +109,7 @@ export function compileRules(rules: readonly ImageRule[]): CompiledRules {
 
 /** The first k8s rule whose kind and apiVersion regexps match (Go's FindK8sImages). */
 export function matchRule(rules: CompiledRules, kind: string, apiVersion: string): CompiledRule | undefined {
-  return rules.k8s.find((r) => (r.kind as RegExp).test(kind) && (r.apiVersion as RegExp).test(apiVersion));
+  return rules.k8s.find((r) => (r.kind as GoRegexp).test(kind) && (r.apiVersion as GoRegexp).test(apiVersion));
 }
 
 function field(obj: Record<string, unknown>, name: string): unknown {

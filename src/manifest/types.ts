@@ -94,3 +94,10 @@ export interface ResourceId {
   name?: string;
   namespace?: string;
 }
+
+/** A Go-reimage jsonpath rule: regexps on kind and apiVersion, jsonpath queries for image fields. */
+export interface ImageRule {
+  kind: string;
+  apiVersion: string;
+  imageJSONP: string[];
+}

@@ -1,3 +1,4 @@
+import { emptyMappings } from '../mappings/format';
 import type { Mappings } from '../mappings/format';
 import type { Reference } from '../reference/types';
 import { settleLimit } from '../util/concurrency';
@@ -51,7 +52,7 @@ function rejectManyToOne(outcomes: Map<string, RemapOutcome>): void {
 
 /** The Go tool's mappings: original as written → final name and digest. */
 export function toMappings(outcomes: ReadonlyMap<string, RemapOutcome>): Mappings {
-  const m: Mappings = {};
+  const m = emptyMappings();
   for (const [original, o] of outcomes) {
     // The Go tool records the target name, not the forced digest form; the digest sits beside it.
     if (o.kind === 'mapped') m[original] = { tag: o.target.original, digest: o.digest };

@@ -1,8 +1,9 @@
+import type { GoRegexp } from '../gocompat/regexp';
 import type { Remapper } from './remapper';
 import { SKIP } from './remapper';
 
 /** -ignore: matching images are left as written, unchecked and unrecorded. Matches the string as written or its normalised name. */
-export function ignoreRemapper(ignore: RegExp): Remapper {
+export function ignoreRemapper(ignore: GoRegexp): Remapper {
   return {
     name: 'ignore',
     async remap(h) {

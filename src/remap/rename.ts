@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../gocompat/regexp';
 import { parseReference } from '../reference';
 import type { CompiledTemplate } from '../reference/template';
 import type { Remapper } from './remapper';
@@ -5,7 +6,7 @@ import { originalDigest, RemapError } from './remapper';
 
 export interface RenameSettings {
   /** -rename-ignore: images matching are not renamed (they may still be pinned) */
-  ignore: RegExp | undefined;
+  ignore: GoRegexp | undefined;
   remotePath: string;
   template: CompiledTemplate;
 }

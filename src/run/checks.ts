@@ -1,11 +1,13 @@
-import type { Options } from '../cli/options';
+import type { AttestSettings } from '../attest/types';
+import type { VulnSettings } from '../vuln/types';
 import type { Result } from '../krm/results';
 import type { Mappings } from '../mappings/format';
 import { withDigest } from '../reference';
 import type { Reference } from '../reference/types';
 import type { Logger } from '../util/log';
-import type { ImageState } from './index';
+import type { ImageState } from './state';
 import { failureResults } from './failures';
+import { pushAll } from '../util/arrays';
 
 /** Digest-form final images, each with the states (originals) that map to it. */
 function byFinalDigest(states: readonly ImageState[]): Map<string, { image: Reference; states: ImageState[] }> {
@@ -25,7 +27,7 @@ function resultsFor(states: readonly ImageState[], message: string): Result[] {
 }
 
 /** Vulnerability gate, once per distinct digest; records foundCVEs/ignoredCVEs in the mappings. Loaded only when enabled. */
-export async function vulnStage(options: Options, states: readonly ImageState[], mappings: Mappings, log: Logger): Promise<Result[]> {
+export async function vulnStage(options: VulnSettings, states: readonly ImageState[], mappings: Mappings, log: Logger): Promise<Result[]> {
   if (options.vulncheckMaxCvss <= 0 && !options.vulncheckReport) return [];
   const vuln = require('../vuln') as typeof import('../vuln');
   const groups = byFinalDigest(states);
@@ -35,9 +37,9 @@ export async function vulnStage(options: Options, states: readonly ImageState[],
     const r = checked.get(name);
     if (!r) continue;
     const problem = r.error ?? r.failure;
-    if (problem) results.push(...resultsFor(group, problem));
+    if (problem) pushAll(results, resultsFor(group, problem));
     for (const s of group) {
-      const entry = mappings[s.original];
+      const entry = Object.hasOwn(mappings, s.original) ? mappings[s.original] : undefined;
       if (!entry) continue;
       if (r.found.length) entry.foundCVEs = r.found;
       if (r.ignored.length) entry.ignoredCVEs = r.ignored;
@@ -57,7 +59,7 @@ export async function vulnStage(options: Options, states: readonly ImageState[],
 }
 
 /** BinAuthz attestations, once per distinct digest. Loaded only when an attestor is set. */
-export async function attestStage(options: Options, states: readonly ImageState[], log: Logger): Promise<Result[]> {
+export async function attestStage(options: AttestSettings, states: readonly ImageState[], log: Logger): Promise<Result[]> {
   if (!options.binauthzAttestor) return [];
   const { attestImages } = require('../attest') as typeof import('../attest');
   const groups = byFinalDigest(states);
@@ -66,7 +68,7 @@ export async function attestStage(options: Options, states: readonly ImageState[
   for (const o of outcomes) {
     if (o.status !== 'failed') continue;
     const group = groups.get(o.image.name)?.states ?? [];
-    results.push(...(group.length ? resultsFor(group, o.error) : [{ message: o.error, severity: 'error' as const }]));
+    pushAll(results, group.length ? resultsFor(group, o.error) : [{ message: o.error, severity: 'error' as const }]);
   }
   const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
   log.info('attestations', { created: count('created'), existing: count('existing'), dryRun: count('dry-run') });

@@ -1,103 +1,88 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import type { ImageRule, Options } from '../cli/options';
-import { parseFlags, resolveOptions } from '../cli/config';
+/**
+ * The pipeline of one run, in the order that keeps side effects last:
+ * compile and check everything the user gave -> locate images -> remap chain (lookups, copies) -> CVE gate ->
+ * render the output -> only then write the mappings, push the mappings image and create attestations.
+ * stdout is written by the caller (emit.ts), after all of it.
+ */
+import { readFile } from 'node:fs/promises';
 import { compileGoRegexp } from '../gocompat/regexp';
-import { hasErrors, formatResult } from '../krm/results';
+import type { GoRegexp } from '../gocompat/regexp';
+import { hasErrors } from '../krm/results';
 import type { Result } from '../krm/results';
 import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
-import type { CompiledRules } from '../manifest';
+import type { CompiledRules, ImageRule } from '../manifest';
+import { checkWritable, writeFileAtomic } from '../mappings/file';
 import { serializeMappings } from '../mappings/format';
 import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
 import { ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
-import type { Remapper, RemapContext, RemapOutcome } from '../remap';
+import type { Remapper, RemapContext } from '../remap';
 import type { ImageRegistry } from '../registry/types';
+import { pushAll } from '../util/arrays';
 import { describeError, UsageError } from '../util/errors';
-import { createLogger } from '../util/log';
 import type { Logger } from '../util/log';
-import { readInput } from './input';
 import type { Input } from './input';
 import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
-import { copyProgress } from './progress';
+import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
 import { attestStage, vulnStage } from './checks';
 import { failureResults } from './failures';
+import type { OutputPlan } from './emit';
+import type { RunSettings } from './settings';
+import type { ImageState } from './state';
 
-export interface Io {
-  readStdin(): Promise<string>;
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** The stream behind stderr, when it may be a terminal (live copy progress) */
-  stderrStream?: { isTTY?: boolean; write(s: string): unknown };
+export { readInput } from './input';
+export type { Input } from './input';
+export { emitOutput, MAPPINGS_ONLY_WITH_STDIN } from './emit';
+export type { OutputIo, OutputPlan } from './emit';
+export { copyProgress } from './progress';
+export type { CopyProgressReporter } from './progress';
+export type { RunSettings, PipelineSettings } from './settings';
+export type { ImageState } from './state';
+
+export interface PipelineResult {
+  results: Result[];
+  /** What to print; absent when a result is an error (then nothing is printed) */
+  output?: OutputPlan;
 }
 
-/** One image as the pipeline sees it: where it is used and what became of it. */
-export interface ImageState {
-  original: string;
-  occurrences: Occurrence[];
-  outcome: RemapOutcome;
-}
-
-/** The whole run (--help/--version are answered by cli/main). Returns the exit code; stdout is written once, and only when every stage succeeded. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  // Log lines go through the progress reporter, so a live copy line on a terminal is never torn.
-  let log = createLogger('info', io.stderr);
-  const progress = copyProgress(io.stderrStream ?? { write: io.stderr }, () => log);
-  try {
-    const flags = parseFlags(argv);
-    // -mappings-only reads no YAML, so it must not wait on a terminal's stdin.
-    const input = flags.options.mappingsOnly ? undefined : readInput(await io.readStdin());
-    const { options, warnings } = resolveOptions(argv, input?.mode === 'krm' ? input.functionConfig : undefined);
-    log = createLogger(options.debug ? 'debug' : 'info', (line) => progress.write(line));
-    for (const w of warnings) log.info(w);
-    if (options.mappingsOnly && input) throw new UsageError('mappings-only cannot be set in a FunctionConfig: it reads no manifests');
-    const results = await execute(options, input, { ...io, progress }, log);
-    for (const r of results) if (r.severity !== 'info' || options.debug) io.stderr(formatResult(r) + '\n');
-    return hasErrors(results) ? 1 : 0;
-  } catch (e) {
-    io.stderr(`reimage: error: ${describeError(e)}\n`);
-    if (process.env['REIMAGE_STACK'] && e instanceof Error) io.stderr(`${e.stack}\n`);
-    return 1;
-  }
-}
-
-function lazyRegistry(options: Options, log: Logger): () => ImageRegistry {
+function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
     client ??= (require('../registry') as typeof import('../registry')).createRegistryClient({
       log,
-      insecureRegistries: options.insecureRegistries,
-      concurrency: options.concurrency,
+      insecureRegistries: settings.insecureRegistries,
+      concurrency: settings.concurrency,
     });
     return client;
   };
 }
 
-function buildChain(options: Options, ignore: RegExp | undefined, staticMappings: Mappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
-  if (staticMappings) {
-    chain.push(staticRemapper(staticMappings));
-  } else if (options.renameRemotePath) {
+  if (statics) {
+    chain.push(staticRemapper(statics.mappings, statics.source));
+  } else if (settings.renameRemotePath) {
     chain.push(
       renameRemapper({
-        ignore: options.renameIgnore ? compileGoRegexp(options.renameIgnore, '-rename-ignore') : undefined,
-        remotePath: options.renameRemotePath,
-        template: compileTemplate(options.renameTemplate, RENAME_FIELDS),
+        ignore: settings.renameIgnore ? compileGoRegexp(settings.renameIgnore, '-rename-ignore') : undefined,
+        remotePath: settings.renameRemotePath,
+        template: compileTemplate(settings.renameTemplate, RENAME_FIELDS),
       }),
     );
   }
-  if (!options.noCopy) {
+  if (!settings.noCopy) {
     chain.push(
       ensureRemapper({
-        noClobber: !options.clobber,
-        dryRun: options.dryRun,
+        noClobber: !settings.clobber,
+        dryRun: settings.dryRun,
         onProgress: (dst, p) => progress.update(dst, p),
         onCopied: (src, dst, s) => {
           progress.done(dst);
@@ -110,39 +95,41 @@ function buildChain(options: Options, ignore: RegExp | undefined, staticMappings
 }
 
 /** Inline FunctionConfig rules, then -rules-config, then the defaults: the first matching rule wins, as in the Go tool. */
-async function loadRules(options: Options): Promise<CompiledRules> {
+async function loadRules(settings: RunSettings): Promise<CompiledRules> {
   let fromFile: ImageRule[] = [];
-  if (options.rulesConfig) {
+  if (settings.rulesConfig) {
     let text: string;
     try {
-      text = await readFile(options.rulesConfig, 'utf8');
+      text = await readFile(settings.rulesConfig, 'utf8');
     } catch (e) {
-      throw new UsageError(`-rules-config: cannot read ${options.rulesConfig}: ${describeError(e)}`);
+      throw new UsageError(`-rules-config: cannot read ${settings.rulesConfig}: ${describeError(e)}`);
     }
-    fromFile = parseRulesConfig(text, options.rulesConfig);
+    fromFile = parseRulesConfig(text, settings.rulesConfig);
   }
-  return compileRules([...options.rules, ...fromFile, ...DEFAULT_RULES]);
+  return compileRules(settings.rules.concat(fromFile, DEFAULT_RULES));
 }
 
-async function execute(options: Options, input: Input | undefined, io: Io & { progress: CopyProgressReporter }, log: Logger): Promise<Result[]> {
-  const registry = lazyRegistry(options, log);
+/** Runs every stage; stdout is the caller's, through emitOutput(result.output). */
+export async function runPipeline(settings: RunSettings, input: Input | undefined, progress: CopyProgressReporter, log: Logger): Promise<PipelineResult> {
+  const registry = lazyRegistry(settings, log);
   const ctx: RemapContext = { registry, log };
-  // Compile everything the user gave us before touching the network, so bad config fails fast.
-  const rules = input ? await loadRules(options) : undefined;
-  const ignore = options.ignore ? compileGoRegexp(options.ignore, '-ignore') : undefined;
-  const staticMappings = await loadStaticMappings(options, registry, log);
-  if (options.mappingsOnly && !staticMappings) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
-  const progress = io.progress;
-  const chain = buildChain(options, ignore, staticMappings, log, progress);
+  // Compile and check everything the user gave before touching the network, so bad config fails fast.
+  const rules = input ? await loadRules(settings) : undefined;
+  const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
+  if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
+  const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
+  const statics = await loadStaticMappings(settings, registry, log);
+  if (settings.mappingsOnly && !statics) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
+  const chain = buildChain(settings, ignore, statics, log, progress);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
   if (input && rules) {
-    const found = collectOccurrences(input.resources, rules, options.input);
-    results.push(...found.errors);
+    const found = collectOccurrences(input.resources, rules, settings.input);
+    pushAll(results, found.errors);
     for (const [image, occs] of groupByImage(found.occurrences)) groups.set(image, occs);
-  } else if (staticMappings) {
-    for (const image of Object.keys(staticMappings)) groups.set(image, []);
+  } else if (statics) {
+    for (const image of Object.keys(statics.mappings)) groups.set(image, []);
   }
 
   const refs: Reference[] = [];
@@ -155,53 +142,69 @@ async function execute(options: Options, input: Input | undefined, io: Io & { pr
     try {
       refs.push(parseReference(image));
     } catch (e) {
-      results.push(...failureResults(image, occs, describeError(e)));
+      pushAll(results, failureResults(image, occs, describeError(e)));
       groups.delete(image);
     }
   }
 
   log.debug('distinct images', { count: refs.length });
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: options.renameForceDigest, concurrency: options.concurrency }).finally(() => progress.finish());
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: settings.renameForceDigest, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
-    if (outcome.kind === 'failed') results.push(...failureResults(image, occs, describeError(outcome.error)));
+    if (outcome.kind === 'failed') pushAll(results, failureResults(image, occs, describeError(outcome.error)));
     states.push({ original: image, occurrences: occs, outcome });
   }
-  if (hasErrors(results)) return results;
+  if (hasErrors(results)) return { results };
 
   const mappings = toMappings(outcomes);
-  results.push(...(await vulnStage(options, states, mappings, log)));
-  if (hasErrors(results)) return results;
+  pushAll(results, await vulnStage(settings, states, mappings, log));
+  if (hasErrors(results)) return { results };
 
-  await writeMappings(options, mappings, registry, log);
-
-  results.push(...(await attestStage(options, states, log)));
-  if (hasErrors(results)) return results;
-
+  // Render before any side effect: a failure here must leave no mappings written and no attestation made.
+  let output: OutputPlan = { kind: 'none' };
+  let summary: Record<string, number> = { images: states.length };
   if (input) {
     const out = renderOutput(input, states);
-    results.push(...out.results);
-    io.stdout(out.text);
-    log.info('done', { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources });
+    pushAll(results, out.results);
+    if (hasErrors(results)) return { results };
+    output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };
+    summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
-  return results;
+
+  await writeMappings(settings, mappings, writeImg, registry, log);
+  pushAll(results, await attestStage(settings, states, log));
+  if (hasErrors(results)) return { results };
+  log.info('done', summary);
+  return { results, output };
 }
 
-async function writeMappings(options: Options, mappings: Mappings, registry: () => ImageRegistry, log: Logger): Promise<void> {
-  if (!options.writeJsonMappingsFile && !options.writeJsonMappingsImg) return;
+function listItems(input: Extract<Input, { mode: 'krm' }>): number {
+  const items = (input.list.value as { items?: unknown } | null)?.items;
+  return Array.isArray(items) ? items.length : 0;
+}
+
+function parseImageFlag(flag: string, value: string): Reference {
+  try {
+    return parseReference(value);
+  } catch (e) {
+    throw new UsageError(`invalid ${flag}: ${describeError(e)}`);
+  }
+}
+
+async function writeMappings(settings: RunSettings, mappings: Mappings, img: Reference | undefined, registry: () => ImageRegistry, log: Logger): Promise<void> {
+  if (!settings.writeJsonMappingsFile && !img) return;
   const json = serializeMappings(mappings);
-  if (options.dryRun) {
+  if (settings.dryRun) {
     log.info('dry-run, will not write mappings', { entries: Object.keys(mappings).length });
     return;
   }
-  if (options.writeJsonMappingsFile) {
-    log.info('writing mappings file', { file: options.writeJsonMappingsFile });
-    await writeFile(options.writeJsonMappingsFile, json, { mode: 0o600 });
+  if (settings.writeJsonMappingsFile) {
+    log.info('writing mappings file', { file: settings.writeJsonMappingsFile });
+    await writeFileAtomic('-write-json-mappings-file', settings.writeJsonMappingsFile, json);
   }
-  if (options.writeJsonMappingsImg) {
-    const digest = await registry().pushMappingsImage(parseReference(options.writeJsonMappingsImg), json);
-    log.info('pushed mappings image', { image: options.writeJsonMappingsImg, digest });
+  if (img) {
+    const digest = await registry().pushMappingsImage(img, json);
+    log.info('pushed mappings image', { image: img.original, digest });
   }
 }
-

@@ -3,7 +3,7 @@ import type { Edit } from '../manifest';
 import { renderResultsYaml } from '../krm/results';
 import type { Result } from '../krm/results';
 import type { Input, ResourceSlot } from './input';
-import type { ImageState } from './index';
+import type { ImageState } from './state';
 import { resultAt } from './occurrences';
 
 export const MAPPINGS_ANNOTATION = 'reimage.dev/mappings';

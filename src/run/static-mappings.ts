@@ -1,4 +1,3 @@
-import type { Options } from '../cli/options';
 import { parseMappings } from '../mappings/format';
 import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
@@ -8,8 +7,25 @@ import { mapLimit } from '../util/concurrency';
 import type { Logger } from '../util/log';
 import { readFile } from 'node:fs/promises';
 
-/** Loads -static-json-mappings-file or -static-json-mappings-img, checks every entry parses, and (by default) that each target still resolves to its digest. */
-export async function loadStaticMappings(options: Options, registry: () => ImageRegistry, log: Logger): Promise<Mappings | undefined> {
+/** The flags static mappings read. */
+export interface StaticMappingsSettings {
+  staticJsonMappingsFile: string;
+  staticJsonMappingsImg: string;
+  verifyStaticJsonMappings: boolean;
+  concurrency: number;
+}
+
+/** Static mappings and where they came from (file path or image), for messages. */
+export interface StaticMappings {
+  mappings: Mappings;
+  source: string;
+}
+
+/**
+ * Loads -static-json-mappings-file or -static-json-mappings-img, checks every entry parses and says one thing about
+ * its content, and (by default) that each target still resolves to its digest.
+ */
+export async function loadStaticMappings(options: StaticMappingsSettings, registry: () => ImageRegistry, log: Logger): Promise<StaticMappings | undefined> {
   let mappings: Mappings;
   if (options.staticJsonMappingsFile) {
     const file = options.staticJsonMappingsFile;
@@ -27,17 +43,32 @@ export async function loadStaticMappings(options: Options, registry: () => Image
     return undefined;
   }
   const source = options.staticJsonMappingsFile || options.staticJsonMappingsImg;
+  checkEntries(mappings, source);
+  if (options.verifyStaticJsonMappings) await verifyMappings(mappings, registry, options.concurrency, log);
+  return { mappings, source };
+}
+
+/**
+ * Every key and tag must parse, and a digest written in the key or the tag must equal the entry's digest:
+ * otherwise the manifest would deploy one image while the CVE gate and the attestation see another.
+ * This holds whatever -verify-static-json-mappings says, since it needs no registry.
+ */
+export function checkEntries(mappings: Mappings, source: string): void {
   for (const [key, entry] of Object.entries(mappings)) {
     for (const [what, value] of [['key', key], ['tag', entry.tag]] as const) {
+      let digest: string | undefined;
       try {
-        parseReference(value);
+        digest = parseReference(value).digest;
       } catch (e) {
         throw new UsageError(`${source}: mapping ${what} ${JSON.stringify(value)}: ${describeError(e)}`);
       }
+      if (digest !== undefined && digest !== entry.digest) {
+        throw new UsageError(
+          `${source}: mapping ${JSON.stringify(key)}: ${what === 'key' ? 'the image' : '"tag"'} ${JSON.stringify(value)} pins ${digest}, but "digest" says ${entry.digest}; refusing a mapping that contradicts itself`,
+        );
+      }
     }
   }
-  if (options.verifyStaticJsonMappings) await verifyMappings(mappings, registry, options.concurrency, log);
-  return mappings;
 }
 
 /** As in the Go tool: a target tag that moved since the mappings were written makes them stale. */

@@ -3,32 +3,42 @@ import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
 import type { IgnoreSpec } from './ignore';
 
-/** The flags the vulnerability stage reads (a narrow view of the CLI options; names follow the flags). */
+/** The flags the vulnerability stage reads (the CLI's Options extend this); the comment names the flag. */
 export interface VulnSettings {
+  /** -vulncheck-method: exec (default), trivy (the seed's name for exec) or grafeas */
   vulncheckMethod: string;
+  /** -vulncheck-max-cvss; 0 means no score limit (both limits 0: no checks) */
   vulncheckMaxCvss: number;
+  /** -vulncheck-max-risk; 0 means no risk limit */
+  vulncheckMaxRisk: number;
+  /** -vulncheck-ignore-cve-list: one item per occurrence, `CVE,…` or `REGEXP=CVE,…` (see ignore.ts) */
   vulncheckIgnoreCveList: string[];
+  /** -vulncheck-ignore-images: regexp */
   vulncheckIgnoreImages: string;
+  /** -vulncheck-timeout in milliseconds (Go duration syntax on the flag); default 10m */
   vulncheckTimeoutMs: number;
+  /** -vulncheck-max-retries; default 20 */
   vulncheckMaxRetries: number;
+  /** -vulncheck-workers: concurrent scans; 0 means one per CPU */
+  vulncheckWorkers: number;
   /** -vulncheck-report: .md or .html file, '' for none */
   vulncheckReport: string;
-  trivyCommand: string;
-  grafeasParent: string;
-  grafeasEndpoint: string;
-  concurrency: number;
-  /** -vulncheck-command; '' for the default (see scanner.ts) */
-  vulncheckCommand: string;
-  /** -vulncheck-format trivy-json|grype-json; '' for the default */
-  vulncheckFormat: string;
-  /** -vulncheck-max-risk; 0 disables the risk limit */
-  vulncheckMaxRisk: number;
-  /** -vulncheck-workers; 0 means one per CPU */
-  vulncheckWorkers: number;
   /** -vulncheck-report-template: a Go text/template file (with sprig), '' for none */
   vulncheckReportTemplate: string;
   /** -vulncheck-report-output: where the template's output goes */
   vulncheckReportOutput: string;
+  /** -vulncheck-command; '' means "grype --by-cve -o json" (scanner.ts resolves the scanner flags) */
+  vulncheckCommand: string;
+  /** -vulncheck-format trivy-json|grype-json; '' for the default */
+  vulncheckFormat: '' | 'trivy-json' | 'grype-json';
+  /** -trivy-command; '' means "trivy image -f json" */
+  trivyCommand: string;
+  /** -grafeas-parent */
+  grafeasParent: string;
+  /** -grafeas-endpoint HOST:PORT */
+  grafeasEndpoint: string;
+  /** -concurrency */
+  concurrency: number;
 }
 
 /** One CVE as upstream's `CVE{ID, CVSS, Risk, Desc}`. */

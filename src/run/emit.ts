@@ -1,0 +1,52 @@
+/**
+ * The output stage: the one place that writes stdout. Its rule protects kpt users: kpt deletes every file of a
+ * package when a function exits 0 with empty stdout, so when the input is a ResourceList the output is a
+ * ResourceList, or nothing and a non-zero exit. -mappings-only (no output at all) is allowed only when stdin
+ * holds no data, checked again here in case a ResourceList arrived late.
+ */
+import { ReimageError, UsageError } from '../util/errors';
+
+export type OutputPlan =
+  | { kind: 'krm'; text: string; items: number }
+  | { kind: 'stream'; text: string }
+  | { kind: 'none' };
+
+export interface OutputIo {
+  stdout(text: string): Promise<void>;
+  stdinHasData(): Promise<boolean>;
+}
+
+export const MAPPINGS_ONLY_WITH_STDIN =
+  '-mappings-only reads no manifests, but stdin has data (a ResourceList from kpt, or a manifest stream): ' +
+  'printing nothing would make kpt delete the package; run -mappings-only with stdin from /dev/null, or drop it';
+
+/** Checks that `text` is one ResourceList document with `items` items; cheap next to the run, and it never guesses. */
+function checkResourceList(text: string, items: number): void {
+  const { load } = require('js-yaml') as typeof import('js-yaml');
+  let doc: unknown;
+  try {
+    doc = load(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    throw new ReimageError(`refusing to print output that does not parse back as YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const rec = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  const got = rec?.['items'];
+  if (!rec || rec['kind'] !== 'ResourceList' || !Array.isArray(got) || got.length !== items) {
+    throw new ReimageError('refusing to print output that is not the ResourceList that came in');
+  }
+}
+
+/** Writes the planned output, or throws without writing a byte. */
+export async function emitOutput(plan: OutputPlan, io: OutputIo): Promise<void> {
+  switch (plan.kind) {
+    case 'none':
+      if (await io.stdinHasData()) throw new UsageError(MAPPINGS_ONLY_WITH_STDIN);
+      return;
+    case 'krm':
+      checkResourceList(plan.text, plan.items);
+      await io.stdout(plan.text);
+      return;
+    case 'stream':
+      await io.stdout(plan.text);
+  }
+}

@@ -1,0 +1,52 @@
+import type { AttestSettings } from '../attest/types';
+import type { ImageRule } from '../manifest/types';
+import type { VulnSettings } from '../vuln/types';
+
+/** The flags the run pipeline itself reads (the CLI's Options extend this); the comment names the flag. */
+export interface PipelineSettings {
+  /** -debug */
+  debug: boolean;
+  /** -dryrun: log copies, mappings writes and attestations instead of doing them */
+  dryRun: boolean;
+  /** -input: "k8s" (only Kubernetes image locations) or "yaml" (also apply rules to any document); default "k8s" */
+  input: 'k8s' | 'yaml';
+  /** -rules-config: YAML file of {kind, apiVersion, imageJSONP} rules */
+  rulesConfig: string;
+  /** Rules given inline in the FunctionConfig (spec.rules) */
+  rules: ImageRule[];
+  /** -mappings-only */
+  mappingsOnly: boolean;
+  /** -ignore: regexp; matching images are left completely alone */
+  ignore: string;
+  /** -rename-ignore: regexp; default "^$" */
+  renameIgnore: string;
+  /** -rename-remote-path */
+  renameRemotePath: string;
+  /** -rename-template; default DEFAULT_RENAME_TEMPLATE */
+  renameTemplate: string;
+  /** -rename-force-digest */
+  renameForceDigest: boolean;
+  /** -clobber */
+  clobber: boolean;
+  /** -no-copy */
+  noCopy: boolean;
+  /** -write-json-mappings-file */
+  writeJsonMappingsFile: string;
+  /** -write-json-mappings-img */
+  writeJsonMappingsImg: string;
+  /** -mappings-format: which mappings JSON is written, "seed" (ignoredCVEs/foundCVEs) or "upstream" (vulncheckResult) */
+  mappingsFormat: 'seed' | 'upstream';
+  /** -static-json-mappings-file */
+  staticJsonMappingsFile: string;
+  /** -static-json-mappings-img */
+  staticJsonMappingsImg: string;
+  /** -verify-static-json-mappings; default true */
+  verifyStaticJsonMappings: boolean;
+  /** -insecure-registry: registries (host[:port]) reached over plain HTTP; repeatable or comma separated */
+  insecureRegistries: string[];
+  /** -concurrency: registry/scan/attest work in flight; default 8 */
+  concurrency: number;
+}
+
+/** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */
+export type RunSettings = PipelineSettings & VulnSettings & AttestSettings;
