@@ -11,7 +11,7 @@ import { GrafeasVulnGetter } from './grafeas';
 import { allIgnoredCves, parseIgnoreSpec } from './ignore';
 import { applyPolicy, buildPolicy, policyDisabled } from './policy';
 import { resolveScanner } from './scanner';
-import { VulnTimeoutError, type ScanOutcome, type VulnCheckResult, type VulnGetter, type VulnPolicy, type VulnSettings } from './types';
+import { REJECT_REASON, VulnTimeoutError, type ScanOutcome, type VulnCheckResult, type VulnGetter, type VulnPolicy, type VulnSettings, type Vulnerability } from './types';
 
 export type { ScanOutcome, VulnCheckResult, VulnGetter, VulnPolicy, VulnSettings, Vulnerability } from './types';
 export { REJECT_REASON, VulnTimeoutError } from './types';
@@ -137,6 +137,11 @@ export function unusedIgnores(ignoreCveList: readonly string[], results: Iterabl
   const used = new Set<string>();
   for (const r of results) for (const v of r.ignored) used.add(v.id);
   return allIgnoredCves(parseIgnoreSpec(ignoreCveList)).filter((id) => !used.has(id));
+}
+
+/** The mappings record of one result (upstream's VulnCheckResult; the seed format keeps ignored and accepted). */
+export function toVulncheckRecord(r: VulnCheckResult): { ignored: Vulnerability[]; accepted: Vulnerability[]; rejected: Array<Vulnerability & { reason: string }> } {
+  return { ignored: r.ignored, accepted: r.accepted, rejected: r.rejected.map((v) => ({ ...v, reason: REJECT_REASON })) };
 }
 
 function skippedResult(reason: string): VulnCheckResult {

@@ -2,7 +2,7 @@
  * Scanner reports, read as the upstream Go reimage reads them (vulnparser.go): decoded with encoding/json's
  * rules into the same structs, so a report Go accepts reads the same here and one Go rejects fails the image.
  */
-import { GoJsonError, goFloat32, goMap, goSlice, goString, goStructType, goUnmarshal } from '../gocompat/json';
+import { GoJsonError, goDecode, goFloat32, goMap, goSlice, goString, goStructType } from '../gocompat/json';
 import type { Vulnerability } from './types';
 
 export const VULN_FORMATS = ['trivy-json', 'grype-json'] as const;
@@ -38,8 +38,8 @@ const GRYPE = goStructType('grypeJSONReport', {
 });
 
 /** `trivy image -f json`: per CVSS source V3 when non-zero, else V2; the highest source wins. */
-function trivyCves(text: string): Vulnerability[] {
-  const report = goUnmarshal(text, TRIVY);
+function trivyCves(doc: unknown): Vulnerability[] {
+  const report = goDecode(doc, TRIVY);
   const out: Vulnerability[] = [];
   for (const r of report.Results) {
     for (const v of r.Vulnerabilities) {
@@ -55,8 +55,8 @@ function trivyCves(text: string): Vulnerability[] {
 }
 
 /** `grype -o json` (upstream runs `grype --by-cve -o json`): the highest cvss[].metrics.baseScore, plus risk and description. */
-function grypeCves(text: string): Vulnerability[] {
-  const report = goUnmarshal(text, GRYPE);
+function grypeCves(doc: unknown): Vulnerability[] {
+  const report = goDecode(doc, GRYPE);
   const out: Vulnerability[] = [];
   for (const m of report.Matches) {
     const v = m.Vulnerability;
@@ -73,13 +73,37 @@ export class ReportFormatError extends Error {
 }
 
 /**
+ * Keys a report of each format always has (trivy: SchemaVersion even for a clean scratch image, Results
+ * once anything was scanned; grype: matches, even when empty). Go does not ask for them, so a grype report
+ * read as trivy-json passes there with no CVEs; here an object without them fails the image instead.
+ */
+const SIGNATURE: Readonly<Record<VulnFormat, readonly string[]>> = { 'trivy-json': ['results', 'schemaversion'], 'grype-json': ['matches'] };
+const OTHER: Readonly<Record<VulnFormat, VulnFormat>> = { 'trivy-json': 'grype-json', 'grype-json': 'trivy-json' };
+
+function checkSignature(doc: unknown, format: VulnFormat): void {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return; // null is empty; other types fail in goDecode
+  const keys = Object.keys(doc).map((k) => k.toLowerCase());
+  if (SIGNATURE[format].some((k) => keys.includes(k))) return;
+  const other = OTHER[format];
+  const hint = SIGNATURE[other].some((k) => keys.includes(k)) ? `; it looks like ${other}: set -vulncheck-format ${other}` : '';
+  throw new ReportFormatError(`the report has no ${SIGNATURE[format].map((k) => JSON.stringify(k)).join(' or ')} key, so it is not ${format}${hint}`);
+}
+
+/**
  * Parses one scanner report and merges duplicate ids like upstream: highest score, highest risk, longest
  * description (UTF-8 bytes; a tie keeps the later one); sorted by id. A bare `null` report has no CVEs.
  */
 export function parseScannerReport(text: string, format: VulnFormat): Vulnerability[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ReportFormatError(text.trim() === '' ? 'unexpected end of JSON input' : (e as Error).message);
+  }
+  checkSignature(doc, format);
   let raw: Vulnerability[];
   try {
-    raw = format === 'trivy-json' ? trivyCves(text) : grypeCves(text);
+    raw = format === 'trivy-json' ? trivyCves(doc) : grypeCves(doc);
   } catch (e) {
     if (!(e instanceof GoJsonError)) throw e;
     throw new ReportFormatError(e.message);
