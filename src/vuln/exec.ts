@@ -20,6 +20,7 @@ export const KILL_GRACE_MS = 2000;
 /** Kept from the scanner's stderr for messages. */
 const STDERR_KEEP = 64 * 1024;
 const STDERR_LINES = 5;
+const MIB = 1024 * 1024;
 
 export interface ExecGetterOptions {
   /** The command, already split into words (shellwords); the image is appended */
@@ -163,7 +164,7 @@ function describeFailure(f: Failure, file: string, signal: AbortSignal): string 
     case 'aborted':
       return signal.reason instanceof VulnTimeoutError ? signal.reason.message : 'was cancelled';
     case 'too-large':
-      return `printed more than ${f.limit / 1024 / 1024} MiB (the cap on scanner output); the scanner was killed`;
+      return `printed more than ${f.limit % MIB === 0 ? `${f.limit / MIB} MiB` : `${f.limit} bytes`} (the cap on scanner output); the scanner was killed`;
     case 'spawn':
       return f.code === 'ENOENT'
         ? `could not start: ${JSON.stringify(file)} not found (is it installed and on PATH? the default scanner is grype; seed-era setups use -vulncheck-method trivy)`
@@ -175,11 +176,14 @@ function describeFailure(f: Failure, file: string, signal: AbortSignal): string 
   }
 }
 
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
 /** The last stderr lines, on one line: scanners put the fatal error last. */
 function stderrTail(stderr: string): string {
   const lines = stderr
     .split(/\r?\n/)
-    .map((l) => l.trim())
+    // Colour codes and other controls (tabs in trivy's log lines) would garble a one-line message.
+    .map((l) => l.replace(ANSI, '').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim())
     .filter((l) => l !== '');
   if (lines.length === 0) return '';
   const shown = lines.slice(-STDERR_LINES).join(' | ');
