@@ -197,7 +197,7 @@ describe('errors name the document, line and column on one line', () => {
   test.each([
     ['tabs in indentation', 'a:\n\tb: c\n', /^stdin: document 0 \(line 2, column 1\): tab characters must not be used in indentation$/],
     ['broken flow collection in document 2', 'a: 1\n---\nb: 2\n---\nc: [1, 2\n', /^stdin: document 2 \(line 6, column 1\): unexpected end of the stream within a flow collection$/],
-    ['duplicate keys', 'a: 1\n---\nk: 1\nk: 2\n', /^stdin: document 1 \(line 4, column 1\): duplicated mapping key$/],
+    ['duplicate keys', 'a: 1\n---\nk: 1\nk: 2\n', /^stdin: document 1 \(line 4, column 1\): mapping key "k" already defined at line 3$/],
     ['bad indentation', 'a: 1\n---\nb: 2\nc: d: e\n', /^stdin: document 1 \(line 4, column 5\): bad indentation of a mapping entry$/],
     ['unknown alias', 'a: *x\n', /^stdin: document 0 \(line 1, column 6\): unidentified alias "x"$/],
   ])('%s', (_name, text, message) => {

@@ -13,7 +13,8 @@ import { safeLine } from '../util/text';
 import { parseFlags, resolveOptions } from './config';
 
 export interface Io {
-  readStdin(): Promise<string>;
+  /** Raw bytes (validated as UTF-8 by readInput) or already-decoded text */
+  readStdin(): Promise<string | Uint8Array>;
   /** True when stdin holds data; used only when no manifests are read (-mappings-only). */
   stdinHasData(final: boolean): Promise<boolean>;
   /** Resolves once written; rejects on EPIPE, ENOSPC and other write errors. */
@@ -47,7 +48,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // Nothing is read, so nothing would be printed: with a ResourceList waiting, kpt would delete the package.
       if (await io.stdinHasData(false)) throw new UsageError(MAPPINGS_ONLY_WITH_STDIN);
     } else {
-      input = readInput(await io.readStdin());
+      input = readInput(await io.readStdin(), flags.options.input);
     }
     const { options, warnings } = resolveOptions(argv, input?.mode === 'krm' ? input.functionConfig : undefined);
     log = createLogger(options.debug ? 'debug' : 'info', (line) => progress.write(line));

@@ -71,6 +71,13 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     choices: ['k8s', 'yaml'],
     spec: 'input',
   },
+  annotate: {
+    name: 'annotate',
+    kind: 'bool',
+    group: 'input',
+    help: 'add the reimage.dev/mappings annotation (original -> final images) to each rewritten resource; never in -input yaml',
+    spec: 'annotate',
+  },
   rulesConfig: {
     name: 'rules-config',
     kind: 'string',
@@ -360,6 +367,22 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     help: 'registry to reach over plain HTTP; repeatable or comma separated',
     repeatable: true,
     spec: 'registries.insecure',
+  },
+  registryTimeoutMs: {
+    name: 'registry-timeout',
+    kind: 'duration',
+    group: 'registry',
+    help: 'per registry request try: how long to wait for the response headers, and for each gap in a body',
+    spec: 'registries.timeout',
+  },
+  registryAttempts: {
+    name: 'registry-attempts',
+    kind: 'int',
+    group: 'registry',
+    help: 'tries per registry operation, the first included; an operation fails after at most attempts x timeout plus backoff (0.25 s doubling, at most 15 s each)',
+    min: 1,
+    max: 100,
+    spec: 'registries.attempts',
   },
 };
 

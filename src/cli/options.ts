@@ -32,6 +32,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   debug: false,
   dryRun: false,
   input: 'k8s',
+  annotate: true,
   rulesConfig: '',
   rules: [],
   mappingsOnly: false,
@@ -70,4 +71,6 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  registryTimeoutMs: 60_000,
+  registryAttempts: 5,
 } satisfies Options);

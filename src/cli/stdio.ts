@@ -83,10 +83,11 @@ export class StdinProbe {
   }
 }
 
-export async function readAll(stream: Readable = process.stdin): Promise<string> {
+// Bytes, not a string: readInput refuses invalid UTF-8 instead of letting it become U+FFFD.
+export async function readAll(stream: Readable = process.stdin): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Resolves when `text` is handed to the OS; rejects with the write error (EPIPE, ENOSPC), never throws later. */

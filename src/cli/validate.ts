@@ -49,6 +49,10 @@ function checkNumbers(o: Options): void {
   if (!(o.vulncheckTimeoutMs > 0) || !Number.isFinite(o.vulncheckTimeoutMs)) {
     fail(`${flag('vulncheckTimeoutMs')} must be positive, got ${o.vulncheckTimeoutMs}ms`);
   }
+  // A Node timer holds at most 2^31-1 ms (24.8 days); a longer one fires at once.
+  if (!(o.registryTimeoutMs > 0) || o.registryTimeoutMs > 2 ** 31 - 1) {
+    fail(`${flag('registryTimeoutMs')} must be between 1ms and 596h, got ${o.registryTimeoutMs}ms`);
+  }
 }
 
 function checkChoices(o: Options): void {

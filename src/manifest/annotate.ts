@@ -4,7 +4,7 @@
  * `metadata:` above them) in the resource's own style and indentation.
  */
 import { ManifestError } from './errors';
-import { addEntries, fillEntry, findEntry, indentStep } from './insert';
+import { addEntries, fillEntry, findEntry, indentStep, quotesKeys } from './insert';
 import type { EditContext, Tree } from './insert';
 import { quoteDouble } from './quote';
 import type { Splice } from './text';
@@ -21,17 +21,19 @@ function isNullish(n: YamlNode | undefined): boolean {
 export function planAnnotations(ctx: EditContext, resource: YamlNode, annotations: ReadonlyArray<readonly [string, string]>): Splice[] {
   if (resource.kind !== 'mapping') throw new ManifestError('cannot annotate a resource that is not a mapping');
   const step = indentStep(ctx, resource);
+  // Keys are quoted throughout when the resource itself quotes them (JSON), even inside an empty `{}`.
+  const json = quotesKeys(resource);
   const leaves: Tree = annotations.map(([k, v]) => [k, v]);
 
   const meta = findEntry(resource, 'metadata');
-  if (!meta) return [addEntries(ctx, resource, [['metadata', [['annotations', leaves]]]], step, RANK)];
-  if (isNullish(meta.value)) return [fillEntry(ctx, resource, meta, [['annotations', leaves]], step, RANK)];
+  if (!meta) return [addEntries(ctx, resource, [['metadata', [['annotations', leaves]]]], step, RANK, json)];
+  if (isNullish(meta.value)) return [fillEntry(ctx, resource, meta, [['annotations', leaves]], step, RANK, json)];
   const metaNode = meta.value as YamlNode;
   if (metaNode.kind !== 'mapping') throw new ManifestError('cannot annotate: metadata is not a mapping');
 
   const ann = findEntry(metaNode, 'annotations');
-  if (!ann) return [addEntries(ctx, metaNode, [['annotations', leaves]], step, RANK)];
-  if (isNullish(ann.value)) return [fillEntry(ctx, metaNode, ann, leaves, step, RANK)];
+  if (!ann) return [addEntries(ctx, metaNode, [['annotations', leaves]], step, RANK, json)];
+  if (isNullish(ann.value)) return [fillEntry(ctx, metaNode, ann, leaves, step, RANK, json)];
   const annNode = ann.value as YamlNode;
   if (annNode.kind !== 'mapping') throw new ManifestError('cannot annotate: metadata.annotations is not a mapping');
 
@@ -45,6 +47,6 @@ export function planAnnotations(ctx: EditContext, resource: YamlNode, annotation
       splices.push({ start: at, end: at, text: `${e.value ? ' ' : ': '}${quoteDouble(v)}`, rank: RANK });
     } else splices.push({ start: e.value.start, end: e.value.end, text: quoteDouble(v), rank: RANK });
   }
-  if (missing.length > 0) splices.push(addEntries(ctx, annNode, missing, step, RANK));
+  if (missing.length > 0) splices.push(addEntries(ctx, annNode, missing, step, RANK, json));
   return splices;
 }

@@ -74,8 +74,19 @@ export function afterLastEntry(ctx: EditContext, m: YamlMapping): number {
 /** A value tree to write: nested mappings ending in string leaves. */
 export type Tree = Array<[string, string | Tree]>;
 
-function renderFlow(tree: Tree): string {
-  return tree.map(([k, v]) => `${renderKey(k, true)}: ${typeof v === 'string' ? quoteDouble(v) : `{${renderFlow(v)}}`}`).join(', ');
+/** JSON (and KYAML written like it) quotes every key; so do we there, and the output still parses as JSON. */
+export function quotesKeys(m: YamlMapping): boolean {
+  const first = m.entries[0];
+  return m.flow && first !== undefined && first.key.kind === 'scalar' && first.key.style === 'double';
+}
+
+function renderFlow(tree: Tree, json: boolean): string {
+  return tree.map(([k, v]) => `${json ? quoteDouble(k) : renderKey(k, true)}: ${typeof v === 'string' ? quoteDouble(v) : `{${renderFlow(v, json)}}`}`).join(', ');
+}
+
+/** Whitespace alone before `pos` on its line: the entry starts a line, as in pretty-printed JSON. */
+function startsLine(text: string, pos: number): boolean {
+  return /^[ \t]*$/.test(text.slice(lineStartOf(text, pos), pos));
 }
 
 function renderBlockLines(tree: Tree, indent: number, step: number, out: string[]): void {
@@ -96,13 +107,17 @@ export function renderBlock(ctx: EditContext, tree: Tree, indent: number, step: 
   return lines.map((l) => ctx.eol + l).join('');
 }
 
-/** Splice adding `tree` as new entries at the end of mapping `m`. */
-export function addEntries(ctx: EditContext, m: YamlMapping, tree: Tree, step: number, rank: number): Splice {
+/**
+ * Splice adding `tree` as new entries at the end of mapping `m`. In a flow mapping whose last entry starts a
+ * line (pretty-printed JSON, KYAML), the new entry gets its own line at the same column; `json` quotes keys.
+ */
+export function addEntries(ctx: EditContext, m: YamlMapping, tree: Tree, step: number, rank: number, json = quotesKeys(m)): Splice {
   if (m.flow) {
     const last = m.entries[m.entries.length - 1];
-    if (!last) return { start: m.start + 1, end: m.start + 1, text: renderFlow(tree), rank };
+    if (!last) return { start: m.start + 1, end: m.start + 1, text: renderFlow(tree, json), rank };
     const at = entryEnd(last);
-    return { start: at, end: at, text: `, ${renderFlow(tree)}`, rank };
+    const sep = startsLine(ctx.text, last.key.start) ? `${ctx.eol}${' '.repeat(columnOf(ctx.text, last.key.start))}` : ' ';
+    return { start: at, end: at, text: `,${sep}${renderFlow(tree, json)}`, rank };
   }
   const at = afterLastEntry(ctx, m);
   return { start: at, end: at, text: renderBlock(ctx, tree, indentOf(ctx, m), step), rank };
@@ -112,14 +127,14 @@ export function addEntries(ctx: EditContext, m: YamlMapping, tree: Tree, step: n
  * Splice giving an entry whose value is empty or null (`key:`, `key: ~`) the
  * mapping `tree` as its value. `parent` is the mapping holding the entry.
  */
-export function fillEntry(ctx: EditContext, parent: YamlMapping, entry: YamlPair, tree: Tree, step: number, rank: number): Splice {
+export function fillEntry(ctx: EditContext, parent: YamlMapping, entry: YamlPair, tree: Tree, step: number, rank: number, json = quotesKeys(parent)): Splice {
   const v = entry.value as YamlNode;
   // Replace from just after the `:` to the end of the old value.
   let colon = v.start;
   const { text } = ctx;
   while (colon > entry.key.end && text.charCodeAt(colon - 1) !== 0x3a) colon--;
-  if (parent.flow || v.inFlow) return { start: colon, end: v.end, text: ` {${renderFlow(tree)}}`, rank };
-  const keyCol = entry.key.start - lineStartOf(text, entry.key.start);
+  if (parent.flow || v.inFlow) return { start: colon, end: v.end, text: ` {${renderFlow(tree, json)}}`, rank };
+  const keyCol = columnOf(text, entry.key.start);
   const block = renderBlock(ctx, tree, keyCol + step, step);
   // `key:  # comment` keeps its comment on the key's line.
   if (v.kind === 'scalar' && v.empty) {

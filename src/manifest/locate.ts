@@ -98,13 +98,14 @@ function locateObject(obj: Rec, kind: string, apiVersion: string, rules: Compile
 
 /**
  * Image fields of one resource (or, in yaml mode, any document). In k8s mode:
- * built-in kinds, List items, and the first matching rule. In yaml mode the
- * first `Raw` rule is also applied to the whole document. Results are
+ * built-in kinds, List items, and the first matching rule. In yaml mode only
+ * the first `Raw` rule, applied to the whole document. Results are
  * deduplicated by path, in discovery order.
  */
 export function locateImages(resource: unknown, rules: CompiledRules, mode: 'k8s' | 'yaml'): ImageField[] {
   const out: ImageField[] = [];
-  if (isRecord(resource)) {
+  // yaml mode is the Go tool's ProcessRawYAML: only the Raw rule, so values files are not read as Kubernetes objects.
+  if (mode === 'k8s' && isRecord(resource)) {
     const kind = typeof resource['kind'] === 'string' ? resource['kind'] : '';
     const apiVersion = typeof resource['apiVersion'] === 'string' ? resource['apiVersion'] : '';
     locateObject(resource, kind, apiVersion, rules, [], out, 0);

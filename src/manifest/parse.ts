@@ -97,12 +97,34 @@ function isEmpty(n: YamlNode): boolean {
   return n.kind === 'scalar' && n.empty;
 }
 
+/** Thrown from inside the listener, carrying the offset; parseYamlStream adds the document, line and column. */
+class PositionedError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly at: number,
+  ) {
+    super(reason);
+  }
+}
+
+/** js-yaml runs with `json: true` (later keys win), so duplicates are found here, where both positions are known. */
+function checkDuplicate(src: string, seen: Map<string, YamlNode>, key: YamlNode): void {
+  if (key.kind !== 'scalar') return;
+  const name = String(key.value);
+  if (name === '<<' && key.style === 'plain') return;
+  const first = seen.get(name);
+  if (first) throw new PositionedError(`mapping key ${JSON.stringify(name)} already defined at line ${lineOf(src, first.start)}`, key.start);
+  seen.set(name, key);
+}
+
 function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; complete: boolean } {
   const entries: YamlPair[] = [];
+  const seen = new Map<string, YamlNode>();
   let complete = true;
   for (let i = 0; i < children.length; i++) {
     const key = children[i] as YamlNode;
     if (followedByColon(src, key.end) && !isEmpty(key)) {
+      checkDuplicate(src, seen, key);
       entries.push({ key, value: children[i + 1] });
       i++;
     } else if (isEmpty(key)) {
@@ -110,6 +132,7 @@ function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; 
       continue;
     } else {
       if (precededByQuestion(src, key.start)) complete = false;
+      else checkDuplicate(src, seen, key);
       entries.push({ key, value: undefined });
     }
   }
@@ -169,11 +192,64 @@ function buildNode(src: string, open: number, children: YamlNode[] | null, state
 const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
 
 /**
+ * Nesting deeper than this is refused: js-yaml recurses per level and overflows Node's stack near 2,000, and
+ * no real manifest comes close (the deepest CRD schemas in the corpus nest about 60 levels).
+ */
+export const MAX_DEPTH = 1000;
+
+// What YAML forbids anywhere in a stream (js-yaml's own set, plus NUL): C0 controls but tab and line breaks, DEL, C1 but NEL.
+const NON_PRINTABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]/;
+
+function lineOf(text: string, pos: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** `(line L, column C)` for an offset, 1-based; a BOM takes no column. */
+function lineColumn(text: string, pos: number): string {
+  const ls = text.lastIndexOf('\n', pos - 1) + 1;
+  const bom = ls === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  return `(line ${lineOf(text, pos)}, column ${pos - ls - bom + 1})`;
+}
+
+/**
+ * The 0-based index of the document holding `pos`, by the `---` markers before it; a marker with nothing but
+ * comments and blank lines above it opens document 0. Used only for errors found before parsing.
+ */
+export function documentAt(text: string, pos: number): number {
+  let count = 0;
+  let first = -1;
+  for (const m of text.slice(0, pos).matchAll(DOC_MARKER)) {
+    if (first < 0) first = m.index;
+    count++;
+  }
+  if (first < 0) return 0;
+  const before = text.slice(0, first).replace(/^\ufeff/, '');
+  const onlyComments = before.split('\n').every((l) => /^\s*(#.*)?$/.test(l) || /^%/.test(l));
+  return onlyComments ? count - 1 : count;
+}
+
+/** `[source: ]document N (line L, column C): reason` */
+export function locationMessage(text: string, pos: number, reason: string, source?: string, doc = documentAt(text, pos)): string {
+  return `${source ? `${source}: ` : ''}document ${doc} ${lineColumn(text, pos)}: ${reason}`;
+}
+
+function describeChar(c: number): string {
+  const hex = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c === 0) return `null byte (${hex})`;
+  return `control character ${hex}`;
+}
+
+/**
  * Parses a multi-document YAML stream into values and positional trees.
  * Throws ManifestError naming the document, line and column on malformed YAML,
- * tabs in indentation and duplicate keys. `source` prefixes error messages.
+ * control characters, tabs in indentation, duplicate keys (with both lines) and
+ * nesting deeper than MAX_DEPTH. `source` prefixes error messages.
  */
 export function parseYamlStream(text: string, source?: string): YamlDoc[] {
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) throw new ManifestError(locationMessage(text, bad.index, `${describeChar(text.charCodeAt(bad.index))} is not allowed in YAML`, source));
   // js-yaml strips a BOM and reports offsets without it.
   const off = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   // Open frames as parallel stacks (fewer allocations than one object per frame).
@@ -186,6 +262,7 @@ export function parseYamlStream(text: string, source?: string): YamlDoc[] {
   const listener = (event: 'open' | 'close', state: LoaderState): void => {
     if (event === 'open') {
       if (depth === 0) rootOpens.push(state.position + off);
+      if (depth >= MAX_DEPTH) throw new PositionedError(`nesting deeper than ${MAX_DEPTH} levels`, contentStart(text, state.position + off, text.length));
       opens[depth] = state.position + off;
       kids[depth] = null;
       depth++;
@@ -201,15 +278,21 @@ export function parseYamlStream(text: string, source?: string): YamlDoc[] {
   };
 
   let values: unknown[];
+  const docIndex = (): number => Math.max(rootOpens.length - 1, 0);
   try {
-    values = loadAll(text, null, { listener: listener as never, filename: source }) as unknown[];
+    values = loadAll(text, null, { listener: listener as never, filename: source, json: true }) as unknown[];
   } catch (e) {
+    if (e instanceof PositionedError) throw new ManifestError(locationMessage(text, e.at, e.reason, source, docIndex()));
     if (e instanceof YAMLException) {
-      const docIndex = Math.max(rootOpens.length - 1, 0);
       const mark = (e as YAMLException & { mark?: { line: number; column: number } }).mark;
       const where = mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : '';
       const prefix = source ? `${source}: ` : '';
-      throw new ManifestError(`${prefix}document ${docIndex}${where}: ${e.reason}`, { cause: e });
+      throw new ManifestError(`${prefix}document ${docIndex()}${where}: ${e.reason}`, { cause: e });
+    }
+    if (e instanceof RangeError) {
+      // A stack overflow below the depth limit (a deep caller): still name the place.
+      const at = depth > 0 ? (opens[depth - 1] as number) : 0;
+      throw new ManifestError(locationMessage(text, at, 'nesting too deep to parse', source, docIndex()), { cause: e });
     }
     throw e;
   }

@@ -22,7 +22,7 @@ export function isLocalConfig(resource: unknown): boolean {
   return v === 'true' || v === true;
 }
 
-/** apiVersion, kind, name and namespace, each only when it is a string. */
+/** apiVersion, kind, name (or else generateName) and namespace, each only when it is a string. */
 export function resourceId(resource: unknown): ResourceId {
   const id: ResourceId = {};
   if (!isRecord(resource)) return id;
@@ -31,6 +31,8 @@ export function resourceId(resource: unknown): ResourceId {
   const meta = resource['metadata'];
   if (isRecord(meta)) {
     if (typeof meta['name'] === 'string') id.name = meta['name'];
+    // A resource named by the API server (`generateName: job-`) is known by its prefix until then.
+    else if (typeof meta['generateName'] === 'string') id.name = meta['generateName'];
     if (typeof meta['namespace'] === 'string') id.namespace = meta['namespace'];
   }
   return id;

@@ -26,8 +26,10 @@ export function lineEndOf(text: string, pos: number): number {
   return i > 0 && text.charCodeAt(i - 1) === 0x0d ? i - 1 : i;
 }
 
+/** 0-based column; a leading BOM is not a column (it is not indentation). */
 export function columnOf(text: string, pos: number): number {
-  return pos - lineStartOf(text, pos);
+  const ls = lineStartOf(text, pos);
+  return pos - ls - (ls === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0);
 }
 
 /** Applies non-overlapping splices in one pass; throws on overlap. */

@@ -29,6 +29,12 @@ export function parseReference(s: string, opts: ParseOptions = {}): Reference {
   if (/\s/.test(s)) throw fail('must not contain whitespace');
   // Docker reads a bare 64-hex string as an image ID, never as a Docker Hub repository.
   if (IDENTIFIER.test(s)) throw fail('a 64-character hex string is an image ID, not a repository name');
+  // ko, Skaffold and similar tools write `scheme://path` placeholders that they replace at build time.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
+  if (scheme) {
+    const name = scheme[1] as string;
+    throw fail(`${name}:// is a ${name === 'ko' ? 'ko build placeholder' : 'URL'}, not an image reference; resolve it first, or skip it with -ignore '^${name}://'`);
+  }
 
   let rest = s;
   let digest: string | undefined;

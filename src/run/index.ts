@@ -55,10 +55,14 @@ function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
-    client ??= (require('../registry') as typeof import('../registry')).createRegistryClient({
+    if (client) return client;
+    const registry = require('../registry') as typeof import('../registry');
+    client = registry.createRegistryClient({
       log,
       insecureRegistries: settings.insecureRegistries,
       concurrency: settings.concurrency,
+      timeoutMs: settings.registryTimeoutMs,
+      retry: { ...registry.DEFAULT_RETRY, attempts: settings.registryAttempts },
     });
     return client;
   };
@@ -166,7 +170,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   let output: OutputPlan = { kind: 'none' };
   let summary: Record<string, number> = { images: states.length };
   if (input) {
-    const out = renderOutput(input, states);
+    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
     output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };

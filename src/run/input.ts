@@ -1,4 +1,4 @@
-import { isLocalConfig, parseYamlStream, resolvePath, resourceId } from '../manifest';
+import { decodeInput, isLocalConfig, locationMessage, ManifestError, parseYamlStream, resolvePath, resourceId } from '../manifest';
 import type { YamlDoc, YamlNode } from '../manifest';
 import type { ResourceRef } from '../krm/results';
 import { UsageError } from '../util/errors';
@@ -42,8 +42,45 @@ function fileOf(value: unknown): ResourceSlot['file'] {
   return { path, index: Number.isFinite(index) ? index : 0 };
 }
 
-/** A ResourceList on stdin means KRM mode (kpt, kustomize); anything else is a manifest stream (helm post-renderer). */
-export function readInput(text: string): Input {
+// As in locate: Lists nested deeper than this are left whole.
+const MAX_LIST_DEPTH = 8;
+
+/**
+ * The resources of one stream document or ResourceList item: a `List` / `*List` (kubectl get -o yaml) gives one
+ * slot per item, so each item is located, named in results and annotated on its own, as kpt and kustomize do.
+ * A typed list's items may omit kind and apiVersion; the slot's value gets the list's, for locating and naming.
+ */
+function slotsOf(value: Record<string, unknown>, node: YamlNode, base: Array<string | number>, label: string, file: ResourceSlot['file'], out: ResourceSlot[], depth = 0): void {
+  const kind = typeof value['kind'] === 'string' ? value['kind'] : '';
+  const items = value['items'];
+  if (kind.endsWith('List') && Array.isArray(items) && depth < MAX_LIST_DEPTH) {
+    const elementKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    const apiVersion = kind === 'List' ? undefined : value['apiVersion'];
+    items.forEach((item: unknown, i) => {
+      if (!isRecord(item)) return;
+      const itemNode = resolvePath(node, ['items', i]);
+      if (!itemNode) return; // an item behind an alias cannot be edited; its images are reported by locate on the List
+      const filled = { ...(elementKind && item['kind'] === undefined ? { kind: elementKind } : {}), ...(typeof apiVersion === 'string' && item['apiVersion'] === undefined ? { apiVersion } : {}), ...item };
+      slotsOf(filled, itemNode, [...base, 'items', i], `${label} items[${i}]`, file, out, depth + 1);
+    });
+    return;
+  }
+  out.push({ value, node, base, ref: resourceId(value), label, ...(file ? { file } : {}) });
+}
+
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a sequence';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+/**
+ * A ResourceList on stdin means KRM mode (kpt, kustomize); anything else is a manifest stream (helm post-renderer).
+ * `data` is stdin's bytes (refused unless UTF-8) or text. In k8s mode every non-empty document must be a mapping,
+ * as in the Go tool, which fails to decode anything else; in yaml mode any YAML document is accepted.
+ */
+export function readInput(data: string | Uint8Array, mode: 'k8s' | 'yaml' = 'k8s'): Input {
+  const text = decodeInput(data, 'stdin');
   const docs = parseYamlStream(text, 'stdin');
   const content = docs.filter((d) => d.value !== null && d.value !== undefined);
   const first = content[0];
@@ -52,8 +89,20 @@ export function readInput(text: string): Input {
   }
   const resources: ResourceSlot[] = [];
   for (const doc of docs) {
-    if (!doc.node || !isRecord(doc.value)) continue; // empty, comment-only or scalar documents pass through untouched
-    resources.push({ value: doc.value, node: doc.node, base: [], ref: resourceId(doc.value), label: `document ${doc.index}` });
+    const node = doc.node;
+    if (!node || doc.value === null || doc.value === undefined) continue; // empty and comment-only documents pass through untouched
+    if (node.kind === 'scalar' && node.style === 'plain' && /^[ \t]*\t[ \t]*$/.test(text.slice(text.lastIndexOf('\n', node.start - 1) + 1, node.start))) {
+      // libyaml (the Go tool, kubectl) takes no tab before a block node's first token.
+      throw new ManifestError(locationMessage(text, node.start, 'found character that cannot start any token (a tab)', 'stdin', doc.index));
+    }
+    if (mode === 'yaml') {
+      if (typeof doc.value === 'object') resources.push({ value: doc.value, node, base: [], ref: {}, label: `document ${doc.index}` });
+      continue;
+    }
+    if (!isRecord(doc.value)) {
+      throw new ManifestError(locationMessage(text, node.start, `not a Kubernetes object: the document is ${describeValue(doc.value)}, not a mapping (for other YAML use -input yaml)`, 'stdin', doc.index));
+    }
+    slotsOf(doc.value, node, [], `document ${doc.index}`, undefined, resources);
   }
   return { mode: 'stream', text, docs, resources };
 }
@@ -72,8 +121,7 @@ function readResourceList(text: string, docs: YamlDoc[], list: YamlDoc): Input {
     if (isLocalConfig(item)) return;
     const node = list.node ? resolvePath(list.node, base) : undefined;
     if (!node) throw new UsageError(`stdin: cannot locate ResourceList items[${i}] in the input text`);
-    const file = fileOf(item);
-    resources.push({ value: item, node, base, ref: resourceId(item), label: `items[${i}]`, ...(file ? { file } : {}) });
+    slotsOf(item, node, base, `items[${i}]`, fileOf(item), resources);
   });
   return { mode: 'krm', text, docs, list, functionConfig: value['functionConfig'], resources };
 }

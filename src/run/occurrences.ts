@@ -24,12 +24,28 @@ export function resultAt(o: Occurrence, severity: Result['severity'], message: s
   };
 }
 
-/** Finds every image field; non-string values become error results here, since nothing can be resolved from them. */
+/** `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...). */
+function isArgoTemplate(resource: ResourceSlot, image: string): boolean {
+  return image.includes('{{') && typeof resource.ref.apiVersion === 'string' && resource.ref.apiVersion.startsWith('argoproj.io/');
+}
+
+/** Finds every image field (Argo template expressions give info results, in `errors` too); non-string values become error results here, since nothing can be resolved from them. */
 export function collectOccurrences(resources: readonly ResourceSlot[], rules: CompiledRules, mode: 'k8s' | 'yaml'): { occurrences: Occurrence[]; errors: Result[] } {
   const occurrences: Occurrence[] = [];
   const errors: Result[] = [];
   for (const resource of resources) {
     for (const field of locateImages(resource.value, rules, mode)) {
+      if (typeof field.value === 'string' && isArgoTemplate(resource, field.value)) {
+        // Not an error: Argo fills the parameter in when the workflow runs; say so and leave it.
+        errors.push({
+          message: `image ${field.value} is an Argo template expression, resolved when the workflow runs; left as it is`,
+          severity: 'info',
+          resourceRef: resource.ref,
+          field: { path: fieldPath(field.path) },
+          ...(resource.file ? { file: resource.file } : {}),
+        });
+        continue;
+      }
       const found = findNode(resource.node, field.path);
       const node = found.node;
       if (typeof field.value !== 'string' || !node) {

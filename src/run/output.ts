@@ -8,8 +8,14 @@ import { resultAt } from './occurrences';
 
 export const MAPPINGS_ANNOTATION = 'reimage.dev/mappings';
 
+/** What the output stage needs from the options. */
+export interface OutputSettings {
+  /** Add the reimage.dev/mappings annotation to each rewritten resource (off for -annotate=false and -input yaml) */
+  annotate: boolean;
+}
+
 /** Only the changed image scalars, the annotations and (in KRM mode) the results are written; every other byte stays. */
-export function renderOutput(input: Input, states: readonly ImageState[]): { text: string; results: Result[]; rewrittenFields: number; rewrittenResources: number } {
+export function renderOutput(input: Input, states: readonly ImageState[], settings: OutputSettings = { annotate: true }): { text: string; results: Result[]; rewrittenFields: number; rewrittenResources: number } {
   const edits: Edit[] = [];
   const results: Result[] = [];
   const perResource = new Map<ResourceSlot, Map<string, string>>();
@@ -24,7 +30,7 @@ export function renderOutput(input: Input, states: readonly ImageState[]): { tex
       m.set(s.original, final);
     }
   }
-  for (const [resource, m] of perResource) {
+  for (const [resource, m] of settings.annotate ? perResource : []) {
     const sorted: Record<string, string> = {};
     for (const k of [...m.keys()].sort()) sorted[k] = m.get(k) as string;
     edits.push({ kind: 'annotation', resource: resource.node, key: MAPPINGS_ANNOTATION, value: JSON.stringify(sorted) });

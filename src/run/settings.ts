@@ -8,8 +8,10 @@ export interface PipelineSettings {
   debug: boolean;
   /** -dryrun: log copies, mappings writes and attestations instead of doing them */
   dryRun: boolean;
-  /** -input: "k8s" (only Kubernetes image locations) or "yaml" (also apply rules to any document); default "k8s" */
+  /** -input: "k8s" (Kubernetes image locations and rules) or "yaml" (only the Raw rule, on any document); default "k8s" */
   input: 'k8s' | 'yaml';
+  /** -annotate: add the reimage.dev/mappings annotation to each rewritten resource (k8s input only); default true */
+  annotate: boolean;
   /** -rules-config: YAML file of {kind, apiVersion, imageJSONP} rules */
   rulesConfig: string;
   /** Rules given inline in the FunctionConfig (spec.rules) */
@@ -46,6 +48,10 @@ export interface PipelineSettings {
   insecureRegistries: string[];
   /** -concurrency: registry/scan/attest work in flight; default 8 */
   concurrency: number;
+  /** -registry-timeout: per try, for the response headers and for each gap between body chunks; default 60s */
+  registryTimeoutMs: number;
+  /** -registry-attempts: tries per registry operation, the first included; default 5 */
+  registryAttempts: number;
 }
 
 /** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */

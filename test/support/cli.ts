@@ -17,7 +17,7 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  stdin?: string;
+  stdin?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
@@ -45,7 +45,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   });
 }
 
-export function runCli(args: readonly string[], stdin = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
+export function runCli(args: readonly string[], stdin: string | Buffer = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
   return run(process.execPath, [CLI, ...args], { ...opts, stdin });
 }
 

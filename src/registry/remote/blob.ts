@@ -64,11 +64,11 @@ export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): 
   return res;
 }
 
-/** Downloads a small blob whole, verifying its digest; truncated or corrupt transfers are retried. */
-export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<Buffer> {
+/** Downloads a small blob whole (at most `maxBytes`), verifying its digest; truncated or corrupt transfers are retried. */
+export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string, maxBytes?: number): Promise<Buffer> {
   return retrying(`GET blob ${digest}`, ctx.retry, ctx.log, async () => {
     const res = await openBlob(ctx, repo, digest);
-    const bytes = await readBody(res, 'GET', `${repo.registry}${blobPath(repo, digest)}`);
+    const bytes = await readBody(res, 'GET', `${repo.registry}${blobPath(repo, digest)}`, maxBytes);
     const got = sha256(bytes);
     if (got !== digest) throw new DigestMismatchError(`blob ${repo.registry}/${repo.repository}@${digest}`, digest, got);
     return bytes;

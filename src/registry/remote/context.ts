@@ -21,17 +21,34 @@ export interface Repo {
 export const pullScope = (r: Repo): string[] => [`repository:${r.repository}:pull`];
 export const pushScope = (r: Repo): string[] => [`repository:${r.repository}:pull,push`];
 
-/** Reads a whole body; a connection cut mid-body becomes a temporary RegistryError worth retrying. */
-export async function readBody(res: Response, method: string, url: string): Promise<Buffer> {
-  let bytes: Buffer;
+/** Reads a whole body, at most `maxBytes` of it; a connection cut mid-body becomes a temporary RegistryError worth retrying. */
+export async function readBody(res: Response, method: string, url: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new RegistryError(`${method} ${safeUrl(url)}: response of ${declared} bytes is over the ${maxBytes}-byte limit`, { method, url, temporary: false });
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
   try {
-    bytes = Buffer.from(await res.arrayBuffer());
+    if (res.body) {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        length += chunk.byteLength;
+        // Checked as it streams: a body without Content-Length cannot grow memory past the limit either.
+        if (length > maxBytes) {
+          await res.body.cancel().catch(() => undefined);
+          throw new RegistryError(`${method} ${safeUrl(url)}: response is over the ${maxBytes}-byte limit`, { method, url, temporary: false });
+        }
+        chunks.push(chunk);
+      }
+    }
   } catch (e) {
+    if (e instanceof RegistryError) throw e;
     throw new RegistryError(`${method} ${safeUrl(url)}: reading response body: ${e instanceof Error ? e.message : String(e)}`, {
       method, url, temporary: true, cause: e,
     });
   }
-  const declared = res.headers.get('content-length');
+  const bytes = Buffer.concat(chunks, length);
   if (declared !== null && Number(declared) !== bytes.length) {
     throw new RegistryError(`${method} ${safeUrl(url)}: truncated body (${bytes.length} of ${declared} bytes)`, { method, url, temporary: true });
   }

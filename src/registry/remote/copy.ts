@@ -1,6 +1,6 @@
 import { mapLimit } from '../../util/concurrency';
 import type { CopyProgress, CopyStats } from '../types';
-import { DigestMismatchError, RegistryError } from '../errors';
+import { DigestMismatchError, isRegistryError, RegistryError } from '../errors';
 import { hashingStream } from '../digest';
 import type { Descriptor } from '../media';
 import { blobsOf, parseManifest } from '../media';
@@ -126,6 +126,8 @@ export class Copier {
       await finishUpload(this.ctx, dst, location, digest, body, size);
     } catch (e) {
       await body.cancel().catch(() => undefined);
+      // A refusal before any byte moved (e.g. a downgrade) is final, whatever the source stream did.
+      if (isRegistryError(e) && !e.temporary && e.status === undefined) throw e;
       // A short or corrupt source stream is a transfer fault (retry); anything else is the registry's answer.
       if (hash.bytes() !== size) throw new RegistryError(`blob ${digest}: source stream ended after ${hash.bytes()} of ${size} bytes`, { temporary: true, cause: e });
       const got = hash.digest();

@@ -13,6 +13,9 @@ export interface FetchedManifest {
   digest: string;
 }
 
+/** distribution's own limit for a manifest it accepts; a larger answer is hostile or broken. */
+export const MAX_MANIFEST_BYTES = 4 << 20;
+
 const isDigest = (id: string): boolean => id.startsWith('sha256:');
 const path = (repo: Repo, id: string): string => `/v2/${repo.repository}/manifests/${id}`;
 
@@ -36,7 +39,7 @@ export function getManifest(ctx: RemoteContext, repo: Repo, id: string): Promise
   return retrying(`GET manifest ${name}`, ctx.retry, ctx.log, async () => {
     const res = await ctx.doer({ method: 'GET', url, registry: repo.registry, scopes: pullScope(repo), headers: { accept: MANIFEST_ACCEPT } });
     if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching manifest ${name}`);
-    const bytes = await readBody(res, 'GET', `${repo.registry}${url}`);
+    const bytes = await readBody(res, 'GET', `${repo.registry}${url}`, MAX_MANIFEST_BYTES);
     const digest = sha256(bytes);
     if (isDigest(id) && digest !== id) throw new DigestMismatchError(`manifest ${name}`, id, digest);
     const served = res.headers.get('docker-content-digest');

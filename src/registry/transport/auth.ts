@@ -83,9 +83,11 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     return a;
   };
   return async (req) => {
-    if (!req.registry || new URL(req.url).host !== req.registry) return inner(req);
+    if (!req.registry) return inner(req);
+    const { scheme, challenge } = await opts.pinger.ping(req.registry);
+    // Credentials go to the registry's own origin only: same host over another scheme is another server.
+    if (new URL(req.url).origin !== new URL(`${scheme}://${req.registry}`).origin) return inner(req);
     const auth = forRegistry(req.registry);
-    const { challenge } = await opts.pinger.ping(req.registry);
     const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
     const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }));
     const res = await send(await auth.header(challenge, scopes, false));

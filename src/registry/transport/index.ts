@@ -2,6 +2,7 @@ import { Semaphore } from '../../util/concurrency';
 import type { Logger } from '../../util/log';
 import type { Keychain } from '../auth/authenticator';
 import { withAuth } from './auth';
+import { withCleartextGuard } from './cleartext';
 import { fetchDoer } from './fetch';
 import { withLimit } from './limit';
 import { Pinger, withScheme } from './ping';
@@ -23,16 +24,18 @@ export interface TransportOptions {
 }
 
 export interface Transport {
-  /** scheme → auth → redirects → retry → run-wide limit → user agent → fetch */
+  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → user agent → fetch */
   doer: Doer;
   pinger: Pinger;
 }
 
 export function createTransport(opts: TransportOptions): Transport {
+  const insecure = new Set(opts.insecureRegistries ?? []);
+  const isInsecure = (host: string): boolean => insecure.has(host);
   const base = withUserAgent(fetchDoer({ ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}) }), opts.userAgent ?? defaultUserAgent());
-  const limited = withLimit(base, opts.semaphore ?? new Semaphore(8));
+  const limited = withLimit(withCleartextGuard(base, isInsecure), opts.semaphore ?? new Semaphore(8));
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
-  const plain = withRedirects(retried);
+  const plain = withRedirects(retried, { isInsecure });
   const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const authed = withAuth(plain, { pinger, keychain: opts.keychain, tokenDoer: plain, ...(opts.log ? { log: opts.log } : {}) });
   return { doer: withScheme(authed, pinger), pinger };

@@ -1,5 +1,6 @@
 import type { Logger } from '../../util/log';
 import { errorFromResponse } from '../errors';
+import { downgradeError } from './cleartext';
 import type { Challenge } from './challenge';
 import { parseChallenge } from './challenge';
 import { isTlsMismatch } from './neterror';
@@ -37,9 +38,16 @@ function hostOf(registry: string): string {
  */
 export class Pinger {
   private readonly cache = new Map<string, Promise<PingResult>>();
+  /** Schemes learnt so far, for synchronous checks. */
+  private readonly known = new Map<string, 'http' | 'https'>();
   private readonly insecure: Set<string>;
   constructor(private readonly opts: PingerOptions) {
     this.insecure = new Set(opts.insecureRegistries ?? []);
+  }
+
+  /** Named in -insecure-registry. */
+  isInsecure(host: string): boolean {
+    return this.insecure.has(host);
   }
 
   ping(registry: string): Promise<PingResult> {
@@ -47,6 +55,7 @@ export class Pinger {
     if (!p) {
       p = this.discover(registry);
       this.cache.set(registry, p);
+      p.then((r) => this.known.set(registry, r.scheme), () => undefined);
       // A failed ping may be transient; let a later request try again.
       p.catch(() => this.cache.delete(registry));
     }
@@ -80,11 +89,20 @@ export class Pinger {
   }
 }
 
-/** Completes "/v2/..." paths with the scheme the ping found. */
+/**
+ * Completes "/v2/..." paths with the scheme the ping found, and refuses absolute URLs (upload Locations)
+ * that would take an HTTPS registry's traffic to plain HTTP: a TLS-terminating proxy that writes
+ * `http://` Locations would otherwise get the credentials and the bytes in clear text.
+ */
 export function withScheme(inner: Doer, pinger: Pinger): Doer {
   return async (req) => {
-    if (!req.url.startsWith('/') || !req.registry) return inner(req);
+    if (!req.registry) return inner(req);
     const { scheme } = await pinger.ping(req.registry);
-    return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
+    if (req.url.startsWith('/')) return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
+    const target = new URL(req.url);
+    if (scheme === 'https' && target.protocol === 'http:' && !pinger.isInsecure(target.host)) {
+      throw downgradeError(req.method, req.url, `https://${req.registry}`);
+    }
+    return inner(req);
   };
 }

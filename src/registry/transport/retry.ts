@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../../util/log';
-import { isRegistryError, safeUrl } from '../errors';
+import { isRegistryError, parseRetryAfter, safeUrl } from '../errors';
 import { isTemporaryNetworkError } from './neterror';
 import type { Doer } from './types';
 import { discard, isReplayable } from './types';
@@ -24,14 +25,7 @@ export function isTemporary(e: unknown): boolean {
   return isTemporaryNetworkError(e);
 }
 
-/** Retry-After as delta-seconds or an HTTP-date, in ms from `now`. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+export { parseRetryAfter };
 
 /** Exponential backoff with "equal jitter", or the server's Retry-After, capped either way. */
 export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
@@ -42,24 +36,47 @@ export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: n
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation). */
+/**
+ * Set while an operation started by `retrying` runs: its requests are tried once each (the operation
+ * owns the retry budget), so a retry wrapper around a retrying transport cannot multiply attempts.
+ */
+const operation = new AsyncLocalStorage<string>();
+
+/** True inside `retrying`: the transport must not retry on its own. */
+export function insideOperation(): boolean {
+  return operation.getStore() !== undefined;
+}
+
+/**
+ * Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation).
+ * One budget per operation: nested operations and the requests inside run once per outer attempt, so an
+ * operation makes at most `policy.attempts` tries and takes at most attempts × timeout plus the backoffs.
+ */
 export async function retrying<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
+  if (insideOperation()) return fn(0);
+  return operation.run(what, () => retryLoop(what, policy, log, fn));
+}
+
+async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (e) {
       if (attempt + 1 >= policy.attempts || !isTemporary(e)) throw e;
-      const wait = backoffMs(attempt, policy);
+      const wait = backoffMs(attempt, policy, isRegistryError(e) ? e.retryAfterMs : undefined);
       log?.debug('retrying', { what, attempt: attempt + 1, waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
       await sleep(wait);
     }
   }
 }
 
-/** Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again. */
+/**
+ * Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again and
+ * no enclosing operation (`retrying`) owns the budget.
+ */
 export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer {
   return async (req) => {
-    if (!isReplayable(req)) return inner(req);
+    if (!isReplayable(req) || insideOperation()) return inner(req);
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= policy.attempts;
       let res: Response;

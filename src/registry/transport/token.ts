@@ -31,7 +31,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: req.auth.identityToken, client_id: 'reimage' });
     if (req.service) form.set('service', req.service);
     if (req.scopes.length) form.set('scope', req.scopes.join(' '));
-    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), secret: true });
     if (res.status === 404 || res.status === 405) {
       await res.body?.cancel();
       res = undefined;

@@ -12,6 +12,8 @@ export interface RegistryRequest {
   registry?: string;
   /** Bearer scopes the request needs, e.g. "repository:library/nginx:pull". */
   scopes?: string[];
+  /** The body carries a credential (the OAuth2 token POST): it is never replayed to another origin. */
+  secret?: boolean;
 }
 
 /** One layer of the HTTP stack: same shape as the layer it wraps (like an http.RoundTripper). */
