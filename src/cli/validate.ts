@@ -7,8 +7,6 @@ import { UsageError } from '../util/errors';
 import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
 import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
-import { parseIgnoreSpec } from '../vuln/ignore';
-import { resolveScanner } from '../vuln/scanner';
 import { hasUserinfo } from '../util/text';
 
 const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
@@ -119,12 +117,15 @@ function checkEndpoints(o: Options): void {
 function checkVulnAndAttest(o: Options, warnings: string[]): void {
   const checking = o.vulncheckMaxCvss > 0 || o.vulncheckMaxRisk > 0;
   // Go splits the command at setup whether or not checks are on; a bad one fails either way.
-  resolveScanner(o);
+  // Loaded only when a scanner flag is set, so the offline path stays small.
+  if (checking || o.vulncheckCommand || o.trivyCommand || o.vulncheckFormat || o.vulncheckIgnoreCveList.length > 0) {
+    (require('../vuln/scanner') as typeof import('../vuln/scanner')).resolveScanner(o);
+    // Regexps in REGEXP=CVE,… entries compile at startup, as Go's flag.Var Set does.
+    (require('../vuln/ignore') as typeof import('../vuln/ignore')).parseIgnoreSpec(o.vulncheckIgnoreCveList);
+  }
   if (checking && o.vulncheckMethod === 'grafeas' && o.grafeasParent === '') {
     fail(`${flag('vulncheckMethod')} grafeas needs ${flag('grafeasParent')} (e.g. projects/my-project-id)`);
   }
-  // Regexps in REGEXP=CVE,… entries compile at startup, as Go's flag.Var Set does.
-  parseIgnoreSpec(o.vulncheckIgnoreCveList);
   if ((o.vulncheckReportTemplate === '') !== (o.vulncheckReportOutput === '')) {
     fail(`vulncheck reporting requires both the template and output to be set (${flag('vulncheckReportTemplate')} and ${flag('vulncheckReportOutput')})`);
   }

@@ -5,8 +5,10 @@
 import { GoJsonError, goDecode, goFloat32, goMap, goSlice, goString, goStructType } from '../gocompat/json';
 import type { Vulnerability } from './types';
 
-export const VULN_FORMATS = ['trivy-json', 'grype-json'] as const;
-export type VulnFormat = (typeof VULN_FORMATS)[number];
+import type { VulnFormat } from './scanner';
+
+export { VULN_FORMATS } from './scanner';
+export type { VulnFormat } from './scanner';
 
 /** What a CVE without any CVSS data scores, in both formats (grype's rule, which upstream adopted). */
 export const NO_CVSS_SCORE = 5.0;

@@ -9,7 +9,9 @@
  */
 import { splitShellWords } from '../gocompat/shellwords';
 import { UsageError } from '../util/errors';
-import { VULN_FORMATS, type VulnFormat } from './reports';
+
+export const VULN_FORMATS = ['trivy-json', 'grype-json'] as const;
+export type VulnFormat = (typeof VULN_FORMATS)[number];
 
 export const DEFAULT_VULNCHECK_COMMAND = 'grype --by-cve -o json';
 export const DEFAULT_TRIVY_COMMAND = 'trivy image -f json';
