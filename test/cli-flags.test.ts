@@ -82,7 +82,7 @@ describe('Go flag syntax', () => {
     ];
     const upstream = ['vulncheck-command', 'vulncheck-format', 'vulncheck-max-risk', 'vulncheck-workers', 'vulncheck-report-template', 'vulncheck-report-output'];
     const portOnly = ['mappings-format'];
-    const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'registry-timeout', 'registry-attempts'];
+    const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'registry-timeout', 'registry-attempts', 'default-rules', 'find-podspecs', 'list-images', 'list-format'];
     const supplyChain = ['keep-tag', 'verify-only', 'allowed-registries', 'copy-referrers', 'platform', 'write-kustomize-images', 'registry-mirror'];
     expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...upstream, ...portOnly, ...ours, ...supplyChain].sort());
   });
