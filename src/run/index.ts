@@ -10,7 +10,7 @@ import { compileGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors } from '../krm/results';
 import type { Result } from '../krm/results';
-import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
+import { compileRuleSets, DEFAULT_RULE_SET, parseRulesConfig } from '../manifest';
 import type { CompiledRules, ImageRule } from '../manifest';
 import { checkWritable, writeFileAtomic } from '../mappings/file';
 import { serializeMappings } from '../mappings/format';
@@ -25,6 +25,7 @@ import { pushAll } from '../util/arrays';
 import { describeError, UsageError } from '../util/errors';
 import type { Logger } from '../util/log';
 import type { Input } from './input';
+import { inventory } from './inventory';
 import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
@@ -118,7 +119,11 @@ async function loadRules(settings: RunSettings): Promise<CompiledRules> {
     }
     fromFile = parseRulesConfig(text, settings.rulesConfig);
   }
-  return compileRules(settings.rules.concat(fromFile, DEFAULT_RULES));
+  return compileRuleSets([
+    { origin: 'spec.rules', rules: settings.rules },
+    { origin: `rules-config ${settings.rulesConfig}`, rules: fromFile },
+    ...(settings.defaultRules ? [DEFAULT_RULE_SET] : []),
+  ]);
 }
 
 /** Runs every stage; stdout is the caller's, through emitOutput(result.output). */
@@ -128,6 +133,8 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
+  // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
+  if (settings.listImages && input && rules) return inventory(input, rules, settings);
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
@@ -139,8 +146,9 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
   if (input && rules) {
-    const found = collectOccurrences(input.resources, rules, settings.input);
+    const found = collectOccurrences(input.resources, rules, settings.input, { findPodSpecs: settings.findPodSpecs, reportUncovered: settings.debug });
     pushAll(results, found.errors);
+    pushAll(results, found.warnings);
     for (const [image, occs] of groupByImage(found.occurrences)) groups.set(image, occs);
   } else if (statics) {
     for (const image of Object.keys(statics.mappings)) groups.set(image, []);
