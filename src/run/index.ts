@@ -32,7 +32,7 @@ import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
 import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
-import { planAttestStage, vulnStage } from './checks';
+import { planAttestStage, prepareVulnStage, vulnStage } from './checks';
 import { failureResults } from './failures';
 import { supplySettings } from './supply';
 import type { SupplySettings } from './supply';
@@ -138,6 +138,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
+  const vulnPrepared = await prepareVulnStage(settings);
   await supply.checkWritable();
   const statics = await loadStaticMappings(settings, registry, log);
   if (settings.mappingsOnly && !statics) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
@@ -186,7 +187,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   if (hasErrors(results)) return { results };
 
   const mappings = toMappings(outcomes);
-  pushAll(results, await vulnStage(settings, states, mappings, log));
+  pushAll(results, await vulnStage(settings, states, mappings, log, vulnPrepared));
   if (hasErrors(results)) return { results };
 
   // Render before any side effect: a failure here must leave no mappings written and no attestation made.
@@ -233,7 +234,7 @@ function parseImageFlag(flag: string, value: string): Reference {
 
 async function writeMappings(settings: RunSettings, mappings: Mappings, img: Reference | undefined, registry: () => ImageRegistry, log: Logger): Promise<void> {
   if (!settings.writeJsonMappingsFile && !img) return;
-  const json = serializeMappings(mappings);
+  const json = serializeMappings(mappings, settings.mappingsFormat);
   if (settings.dryRun) {
     log.info('dry-run, will not write mappings', { entries: Object.keys(mappings).length });
     return;
