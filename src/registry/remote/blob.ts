@@ -1,7 +1,7 @@
 import { DigestMismatchError, errorFromResponse, RegistryError } from '../errors';
 import { sha256 } from '../digest';
 import { retrying } from '../transport/retry';
-import type { RequestBody } from '../transport/types';
+import type { RegistryResponse, RequestBody } from '../transport/types';
 import { discard } from '../transport/types';
 import type { RemoteContext, Repo } from './context';
 import { addQuery, pullScope, pushScope, readBody } from './context';
@@ -18,7 +18,7 @@ export async function blobExists(ctx: RemoteContext, repo: Repo, digest: string)
   throw await errorFromResponse('HEAD', `${repo.registry}${url}`, res, `checking blob ${digest}`);
 }
 
-function locationOf(res: Response, what: string): string {
+function locationOf(res: RegistryResponse, what: string): string {
   const location = res.headers.get('location');
   if (!location) throw new RegistryError(`${what}: registry sent no upload Location`, { status: res.status });
   return location;
@@ -57,10 +57,10 @@ export async function finishUpload(ctx: RemoteContext, dst: Repo, location: stri
 }
 
 /** Opens a blob for streaming (redirects to storage are followed without our credentials). */
-export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<Response> {
+export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<RegistryResponse> {
   const url = blobPath(repo, digest);
   const res = await ctx.doer({ method: 'GET', url, registry: repo.registry, scopes: pullScope(repo) });
-  if (res.status !== 200 || !res.body) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching blob ${digest}`);
+  if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching blob ${digest}`);
   return res;
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../util/log';
 import { RegistryError, safeUrl } from '../errors';
 import type { RetryPolicy } from '../transport/retry';
-import type { Doer } from '../transport/types';
+import type { Doer, RegistryResponse } from '../transport/types';
 
 /** What every verb needs: the composed HTTP stack and the policy for retrying whole operations. */
 export interface RemoteContext {
@@ -22,25 +22,23 @@ export const pullScope = (r: Repo): string[] => [`repository:${r.repository}:pul
 export const pushScope = (r: Repo): string[] => [`repository:${r.repository}:pull,push`];
 
 /** Reads a whole body, at most `maxBytes` of it; a connection cut mid-body becomes a temporary RegistryError worth retrying. */
-export async function readBody(res: Response, method: string, url: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+export async function readBody(res: RegistryResponse, method: string, url: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
   const declared = res.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
+    res.body.destroy();
     throw new RegistryError(`${method} ${safeUrl(url)}: response of ${declared} bytes is over the ${maxBytes}-byte limit`, { method, url, temporary: false });
   }
   const chunks: Uint8Array[] = [];
   let length = 0;
   try {
-    if (res.body) {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        length += chunk.byteLength;
-        // Checked as it streams: a body without Content-Length cannot grow memory past the limit either.
-        if (length > maxBytes) {
-          await res.body.cancel().catch(() => undefined);
-          throw new RegistryError(`${method} ${safeUrl(url)}: response is over the ${maxBytes}-byte limit`, { method, url, temporary: false });
-        }
-        chunks.push(chunk);
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      length += chunk.byteLength;
+      // Checked as it streams: a body without Content-Length cannot grow memory past the limit either.
+      if (length > maxBytes) {
+        res.body.destroy();
+        throw new RegistryError(`${method} ${safeUrl(url)}: response is over the ${maxBytes}-byte limit`, { method, url, temporary: false });
       }
+      chunks.push(chunk);
     }
   } catch (e) {
     if (e instanceof RegistryError) throw e;

@@ -1,7 +1,7 @@
 import { mapLimit } from '../../util/concurrency';
 import type { CopyProgress, CopyStats } from '../types';
 import { DigestMismatchError, isRegistryError, RegistryError } from '../errors';
-import { hashingStream } from '../digest';
+import { HashingStream } from '../digest';
 import type { Descriptor } from '../media';
 import { blobsOf, parseManifest } from '../media';
 import { isTemporary, retrying } from '../transport/retry';
@@ -112,20 +112,29 @@ export class Copier {
         this.ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
       }
     }
-    location ??= await startUpload(this.ctx, dst);
-    const res = await openBlob(this.ctx, src, digest);
+    // The upload session and the source body are independent: open both at once (one round trip less).
+    const [session, source] = await Promise.allSettled([location ?? startUpload(this.ctx, dst), openBlob(this.ctx, src, digest)]);
+    if (source.status === 'rejected') throw source.reason;
+    const res = source.value;
+    if (session.status === 'rejected') {
+      res.body.destroy();
+      throw session.reason;
+    }
     const declared = res.headers.get('content-length');
     if (declared !== null && Number(declared) !== size) {
-      await res.body?.cancel().catch(() => undefined);
+      res.body.destroy();
       // Could be a truncating proxy as well as a wrong manifest: worth another attempt, bounded anyway.
       throw new RegistryError(`blob ${digest}: source serves ${declared} bytes, manifest says ${size}`, { temporary: true });
     }
-    const hash = hashingStream((n) => run.bytes(n));
-    const body = (res.body as ReadableStream<Uint8Array>).pipeThrough(hash.stream);
+    // Source socket → hash → upload socket, Node streams throughout; the blob is never held whole.
+    const hash = new HashingStream((n) => run.bytes(n));
+    res.body.once('error', (e) => hash.destroy(e));
+    res.body.pipe(hash);
     try {
-      await finishUpload(this.ctx, dst, location, digest, body, size);
+      await finishUpload(this.ctx, dst, session.value, digest, hash, size);
     } catch (e) {
-      await body.cancel().catch(() => undefined);
+      res.body.destroy();
+      hash.destroy();
       // A refusal before any byte moved (e.g. a downgrade) is final, whatever the source stream did.
       if (isRegistryError(e) && !e.temporary && e.status === undefined) throw e;
       // A short or corrupt source stream is a transfer fault (retry); anything else is the registry's answer.

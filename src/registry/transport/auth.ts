@@ -6,7 +6,7 @@ import { mergeScopes, parseChallenge } from './challenge';
 import type { Pinger } from './ping';
 import type { Token } from './token';
 import { basicHeader, fetchToken } from './token';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable, withHeaders } from './types';
 
 export interface AuthOptions {
@@ -89,7 +89,7 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     if (new URL(req.url).origin !== new URL(`${scheme}://${req.registry}`).origin) return inner(req);
     const auth = forRegistry(req.registry);
     const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
-    const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }));
+    const send = (header: string | undefined): Promise<RegistryResponse> => inner(withHeaders(req, { authorization: header }));
     const res = await send(await auth.header(challenge, scopes, false));
     if (res.status !== 401 || !isReplayable(req)) return res;
     const again = parseChallenge(res.headers.get('www-authenticate'));

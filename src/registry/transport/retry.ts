@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../../util/log';
 import { isRegistryError, parseRetryAfter, safeUrl } from '../errors';
 import { isTemporaryNetworkError } from './neterror';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable } from './types';
 
 export interface RetryPolicy {
@@ -79,7 +79,7 @@ export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer 
     if (!isReplayable(req) || insideOperation()) return inner(req);
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= policy.attempts;
-      let res: Response;
+      let res: RegistryResponse;
       try {
         res = await inner(req);
       } catch (e) {

@@ -1,6 +1,7 @@
 import { errorFromResponse, RegistryError, safeUrl } from '../errors';
 import type { AuthConfig } from '../auth/authenticator';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
+import { discard } from './types';
 
 export interface Token {
   token: string;
@@ -25,7 +26,7 @@ interface TokenRequest {
  * token when we hold one (falling back to GET where the server has no OAuth2 endpoint), else GET with Basic.
  */
 export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> {
-  let res: Response | undefined;
+  let res: RegistryResponse | undefined;
   let method = 'POST';
   if (req.auth.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: req.auth.identityToken, client_id: 'reimage' });
@@ -33,7 +34,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     if (req.scopes.length) form.set('scope', req.scopes.join(' '));
     res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), secret: true });
     if (res.status === 404 || res.status === 405) {
-      await res.body?.cancel();
+      await discard(res);
       res = undefined;
     }
   }
