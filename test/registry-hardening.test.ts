@@ -170,6 +170,18 @@ describe('item 6: no credential is replayed to another origin', () => {
     expect(elsewhere.saw(password)).toBe(false);
   });
 
+  it('a token endpoint that keeps failing is tried `attempts` times per operation, not attempts squared', async () => {
+    tokenFront.reset();
+    tokenFront.addFault({ match: TOKEN_GET, fault: { status: 503 }, times: Infinity });
+    const c = client({ keychain: staticKeychain({ [reg.host]: { username, password } }) });
+    await expect(c.resolve(ref(pushed.ref))).rejects.toMatchObject({ status: 503 });
+    expect(tokenFront.count({ method: 'GET', path: '/token' })).toBe(FAST.attempts);
+    tokenFront.reset();
+    // copy: the manifest GET is an operation; its token request is tried once per attempt.
+    await expect(c.copy(ref(pushed.digestRef), ref(`${reg.host}/tok/copy:v1`), { noClobber: true })).rejects.toMatchObject({ status: 503 });
+    expect(tokenFront.count({ method: 'GET', path: '/token' })).toBe(FAST.attempts);
+  });
+
   it('through the CLI: exit 1, empty stdout, one line, the refresh token nowhere', async () => {
     tokenFront.addFault({ match: TOKEN_POST, fault: { redirect: `${elsewhere.url}/token`, redirectStatus: 307 }, times: Infinity });
     const dir = await dockerConfig({ [reg.host]: { identitytoken: refresh } });

@@ -1,10 +1,9 @@
 import { DigestMismatchError, errorFromResponse, RegistryError } from '../errors';
 import { sha256 } from '../digest';
-import { retrying } from '../transport/retry';
 import type { RegistryResponse, RequestBody } from '../transport/types';
 import { discard } from '../transport/types';
 import type { RemoteContext, Repo } from './context';
-import { addQuery, pullScope, pushScope, readBody } from './context';
+import { addQuery, operation, pullScope, pushScope, readBody } from './context';
 
 const blobPath = (repo: Repo, digest: string): string => `/v2/${repo.repository}/blobs/${digest}`;
 const uploadsPath = (repo: Repo): string => `/v2/${repo.repository}/blobs/uploads/`;
@@ -66,7 +65,7 @@ export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): 
 
 /** Downloads a small blob whole (at most `maxBytes`), verifying its digest; truncated or corrupt transfers are retried. */
 export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string, maxBytes?: number): Promise<Buffer> {
-  return retrying(`GET blob ${digest}`, ctx.retry, ctx.log, async () => {
+  return operation(ctx, `GET blob ${digest}`, async (ctx) => {
     const res = await openBlob(ctx, repo, digest);
     const bytes = await readBody(res, 'GET', `${repo.registry}${blobPath(repo, digest)}`, maxBytes);
     const got = sha256(bytes);
@@ -78,7 +77,7 @@ export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string, maxByt
 /** Pushes in-memory content unless the registry already has it. Returns true when bytes were uploaded. */
 export function pushBlob(ctx: RemoteContext, dst: Repo, bytes: Buffer): Promise<boolean> {
   const digest = sha256(bytes);
-  return retrying(`pushing blob ${digest}`, ctx.retry, ctx.log, async () => {
+  return operation(ctx, `pushing blob ${digest}`, async (ctx) => {
     if (await blobExists(ctx, dst, digest)) return false;
     await finishUpload(ctx, dst, await startUpload(ctx, dst), digest, bytes, bytes.length);
     return true;

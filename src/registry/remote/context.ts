@@ -1,6 +1,7 @@
 import type { Logger } from '../../util/log';
 import { RegistryError, safeUrl } from '../errors';
 import type { RetryPolicy } from '../transport/retry';
+import { retrying } from '../transport/retry';
 import type { Doer, RegistryResponse } from '../transport/types';
 
 /** What every verb needs: the composed HTTP stack and the policy for retrying whole operations. */
@@ -10,6 +11,20 @@ export interface RemoteContext {
   log?: Logger;
   /** Parallel children/blobs within one copy; the run-wide request limit still applies. */
   concurrency: number;
+  /** Set inside `operation`: requests go out with `once`, the operation's retries being the only ones. */
+  once?: boolean;
+}
+
+/**
+ * Runs `fn` as one operation with one retry budget: it is tried up to `ctx.retry.attempts` times on temporary
+ * failures, and every request it makes (pings and tokens included) is tried once per attempt. Nested
+ * operations share the outer budget.
+ */
+export function operation<T>(ctx: RemoteContext, what: string, fn: (ctx: RemoteContext, attempt: number) => Promise<T>): Promise<T> {
+  if (ctx.once) return fn(ctx, 0);
+  const doer = ctx.doer;
+  const inner: RemoteContext = { ...ctx, once: true, doer: (req) => doer({ ...req, once: true }) };
+  return retrying(what, ctx.retry, ctx.log, (attempt) => fn(inner, attempt));
 }
 
 /** A repository on a registry, e.g. {registry: "127.0.0.1:5000", repository: "library/nginx"}. */

@@ -19,6 +19,8 @@ interface TokenRequest {
   scopes: string[];
   auth: AuthConfig;
   registry: string;
+  /** Inside an operation that owns the retry budget. */
+  once?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: req.auth.identityToken, client_id: 'reimage' });
     if (req.service) form.set('service', req.service);
     if (req.scopes.length) form.set('scope', req.scopes.join(' '));
-    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), secret: true });
+    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), secret: true, once: req.once ?? false });
     if (res.status === 404 || res.status === 405) {
       await discard(res);
       res = undefined;
@@ -45,7 +47,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     for (const s of req.scopes) url.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (req.auth.username !== undefined && req.auth.password !== undefined) headers.authorization = basicHeader(req.auth.username, req.auth.password);
-    res = await doer({ method: 'GET', url: url.toString(), headers });
+    res = await doer({ method: 'GET', url: url.toString(), headers, once: req.once ?? false });
   }
   if (res.status !== 200) throw await errorFromResponse(method, req.realm, res, `fetching token for ${req.registry}`);
   let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

@@ -16,6 +16,8 @@ export interface RegistryRequest {
   scopes?: string[];
   /** The body carries a credential (the OAuth2 token POST): it is never replayed to another origin. */
   secret?: boolean;
+  /** Part of an operation that owns the retry budget: no layer retries it on its own (nor its ping or token). */
+  once?: boolean;
 }
 
 /** Response headers, read the way fetch's Headers are. */
