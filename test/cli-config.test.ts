@@ -198,9 +198,9 @@ describe('precedence: defaults <- functionConfig <- flags', () => {
   });
 
   test('validation runs on the merged result', () => {
-    expect(errOf(() => resolveOptions(['-ignore', '('], null))).toBe('invalid -ignore regexp "(": missing closing )');
+    expect(errOf(() => resolveOptions(['-ignore', '('], null))).toBe('invalid -ignore regexp "(": error parsing regexp: missing closing ): `(`');
     expect(errOf(() => resolveOptions([], { ...FN, spec: { rename: { ignore: '[' } } }))).toBe(
-      'invalid -rename-ignore regexp "[": missing closing ]',
+      'invalid -rename-ignore regexp "[": error parsing regexp: missing closing ]: `[`',
     );
   });
 });

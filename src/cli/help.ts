@@ -1,9 +1,8 @@
 /** --help and --version texts; the flag list is rendered from the flag table in Go's PrintDefaults format. */
-import * as fs from 'fs';
-import * as path from 'path';
 import { formatGoDuration } from '../gocompat/duration';
 import { FLAG_DEFS, FlagDef, FlagGroup, GROUP_TITLES } from './flagdefs';
 import { DEFAULT_OPTIONS } from './options';
+import { packageVersion } from '../util/version';
 
 const GO_TYPE: Readonly<Record<FlagDef['kind'], string>> = {
   bool: '',
@@ -63,14 +62,6 @@ export function helpText(): string {
   }
   const sections = [...groups].map(([g, entries]) => `${GROUP_TITLES[g]}:\n${entries.join('\n')}`);
   return `${HEADER}\n\n${sections.join('\n\n')}\n`;
-}
-
-/** package.json sits two levels up from both src/cli (ts-jest) and dist/cli (built). */
-export function packageVersion(): string {
-  const file = path.join(__dirname, '..', '..', 'package.json');
-  const pkg: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const v = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
-  return typeof v === 'string' ? v : 'unknown';
 }
 
 export function versionText(): string {

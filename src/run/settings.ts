@@ -1,6 +1,7 @@
 import type { AttestSettings } from '../attest/types';
 import type { ImageRule } from '../manifest/types';
 import type { VulnSettings } from '../vuln/types';
+import type { SupplyFlags } from './supply';
 
 /** The flags the run pipeline itself reads (the CLI's Options extend this); the comment names the flag. */
 export interface PipelineSettings {
@@ -16,6 +17,14 @@ export interface PipelineSettings {
   rulesConfig: string;
   /** Rules given inline in the FunctionConfig (spec.rules) */
   rules: ImageRule[];
+  /** -default-rules: apply the built-in rules (rules/default-rules.yaml) after the user's; default true */
+  defaultRules: boolean;
+  /** -find-podspecs: find pod specs in any kind, not only the core workloads; default true */
+  findPodSpecs: boolean;
+  /** -list-images: print the inventory of image fields instead of rewriting anything */
+  listImages: boolean;
+  /** -o: format of the -list-images inventory, "text" (default) or "json" */
+  listFormat: 'text' | 'json';
   /** -mappings-only */
   mappingsOnly: boolean;
   /** -ignore: regexp; matching images are left completely alone */
@@ -53,4 +62,4 @@ export interface PipelineSettings {
 }
 
 /** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */
-export type RunSettings = PipelineSettings & VulnSettings & AttestSettings;
+export type RunSettings = PipelineSettings & VulnSettings & AttestSettings & SupplyFlags;
