@@ -36,8 +36,11 @@ export interface Repo {
 export const pullScope = (r: Repo): string[] => [`repository:${r.repository}:pull`];
 export const pushScope = (r: Repo): string[] => [`repository:${r.repository}:pull,push`];
 
-/** Reads a whole body, at most `maxBytes` of it; a connection cut mid-body becomes a temporary RegistryError worth retrying. */
-export async function readBody(res: RegistryResponse, method: string, url: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+/** Reads a whole body, at most `maxBytes` of it (default SMALL_BODY_MAX); a connection cut mid-body becomes a temporary RegistryError worth retrying. */
+/** Default cap for bodies read whole (manifests, indexes, JSON): distribution's own manifest limit. */
+export const SMALL_BODY_MAX = 4 << 20;
+
+export async function readBody(res: RegistryResponse, method: string, url: string, maxBytes = SMALL_BODY_MAX): Promise<Buffer> {
   const declared = res.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
     res.body.destroy();

@@ -3,7 +3,7 @@ import { sha256 } from '../digest';
 import { MANIFEST_ACCEPT } from '../media';
 import { discard } from '../transport/types';
 import type { RemoteContext, Repo } from './context';
-import { operation, pullScope, pushScope, readBody } from './context';
+import { operation, pullScope, pushScope, readBody, SMALL_BODY_MAX } from './context';
 
 export interface FetchedManifest {
   bytes: Buffer;
@@ -13,7 +13,7 @@ export interface FetchedManifest {
 }
 
 /** distribution's own limit for a manifest it accepts; a larger answer is hostile or broken. */
-export const MAX_MANIFEST_BYTES = 4 << 20;
+export const MAX_MANIFEST_BYTES = SMALL_BODY_MAX;
 
 const isDigest = (id: string): boolean => id.startsWith('sha256:');
 const path = (repo: Repo, id: string): string => `/v2/${repo.repository}/manifests/${id}`;

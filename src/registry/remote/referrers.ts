@@ -54,7 +54,7 @@ async function referrersApi(ctx: RemoteContext, repo: Repo, digest: string): Pro
     if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `listing referrers of ${repo.registry}/${repo.repository}@${digest}`);
     const bytes = await readBody(res, 'GET', `${repo.registry}${url}`);
     const parsed = parseManifest(bytes, OCI_INDEX);
-    if (parsed.kind === 'index') out.push(...parsed.manifests);
+    if (parsed.kind === 'index') for (const d of parsed.manifests) out.push(d);
     const link = res.headers.get('link');
     url = link ? pathOf(link) : undefined;
   }
