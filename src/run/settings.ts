@@ -45,6 +45,8 @@ export interface PipelineSettings {
   writeJsonMappingsFile: string;
   /** -write-json-mappings-img */
   writeJsonMappingsImg: string;
+  /** -mappings-format: which mappings JSON is written, "seed" (ignoredCVEs/foundCVEs) or "upstream" (vulncheckResult) */
+  mappingsFormat: 'seed' | 'upstream';
   /** -static-json-mappings-file */
   staticJsonMappingsFile: string;
   /** -static-json-mappings-img */
