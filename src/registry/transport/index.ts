@@ -6,6 +6,7 @@ import { withCleartextGuard } from './cleartext';
 import { httpDoer } from './http';
 import type { RegistryRequest } from './types';
 import { withLimit } from './limit';
+import { withRateLimitLog } from './ratelimit';
 import { Pinger, withScheme } from './ping';
 import { withRedirects } from './redirect';
 import type { RetryPolicy } from './retry';
@@ -43,7 +44,7 @@ export function createTransport(opts: TransportOptions): Transport {
     ...(opts.tap ? { tap: opts.tap } : {}),
   });
   const base = withUserAgent(wire, opts.userAgent ?? defaultUserAgent());
-  const limited = withLimit(withCleartextGuard(base, isInsecure), semaphore);
+  const limited = withLimit(withCleartextGuard(withRateLimitLog(base, opts.log), isInsecure), semaphore);
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
   const plain = withRedirects(retried, { isInsecure });
   const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });
