@@ -81,7 +81,8 @@ describe('Go flag syntax', () => {
       'binauthz-attestor', 'gcp-kms-key', 'verify-static-json-mappings',
     ];
     const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'registry-timeout', 'registry-attempts'];
-    expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...ours].sort());
+    const supplyChain = ['keep-tag', 'verify-only', 'allowed-registries', 'copy-referrers', 'platform', 'write-kustomize-images', 'registry-mirror'];
+    expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...ours, ...supplyChain].sort());
   });
 });
 

@@ -20,7 +20,7 @@ type KindOf<V> = V extends boolean
 /** Every Options key is a flag, except inline rules (FunctionConfig only). */
 export type FlagKey = Exclude<keyof Options, 'rules'>;
 
-export type FlagGroup = 'general' | 'input' | 'rename' | 'copy' | 'mappings' | 'vulncheck' | 'attest' | 'registry';
+export type FlagGroup = 'general' | 'input' | 'rename' | 'copy' | 'mappings' | 'vulncheck' | 'attest' | 'registry' | 'policy';
 
 interface FlagSpec<K extends FlagKey> {
   /** Flag name without dashes; also the ConfigMap data key. */
@@ -122,9 +122,31 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     help: 'the final renamed image will be transformed to digest form before output',
     spec: 'rename.forceDigest',
   },
+  keepTag: {
+    name: 'keep-tag',
+    kind: 'bool',
+    group: 'rename',
+    help: 'write digest pins as name:tag@sha256:..., keeping the name and tag as written (implies -rename-force-digest; mappings are unchanged)',
+    spec: 'rename.keepTag',
+  },
+  platform: {
+    name: 'platform',
+    kind: 'string',
+    group: 'rename',
+    arg: 'os/arch[/variant]',
+    help: "pin (and copy) only this platform's manifest from an image index; the output and mappings carry its digest (implies -rename-force-digest)",
+    spec: 'platform',
+  },
 
   clobber: { name: 'clobber', kind: 'bool', group: 'copy', help: 'allow overwriting remote images', spec: 'copy.clobber' },
   noCopy: { name: 'no-copy', kind: 'bool', group: 'copy', help: 'disable copying of renamed images', spec: 'copy.disabled' },
+  copyReferrers: {
+    name: 'copy-referrers',
+    kind: 'bool',
+    group: 'copy',
+    help: 'copy what refers to each copied image too: cosign sha256-<hex>.sig/.att/.sbom tags and OCI 1.1 referrers (API or fallback tag), for the index and every platform, recursively',
+    spec: 'copy.referrers',
+  },
 
   staticJsonMappingsFile: {
     name: 'static-json-mappings-file',
@@ -171,6 +193,14 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     arg: 'image',
     help: 'write final image mappings to a registry image',
     spec: 'mappings.write.image',
+  },
+  writeKustomizeImages: {
+    name: 'write-kustomize-images',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'file',
+    help: 'write final image mappings as a kustomize images: list (name, newName, newTag or digest), for kustomization.yaml or Flux spec.images',
+    spec: 'mappings.write.kustomizeImages',
   },
 
   vulncheckMethod: {
@@ -314,6 +344,31 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     max: 100,
     spec: 'registries.attempts',
   },
+  registryMirrors: {
+    name: 'registry-mirror',
+    kind: 'list',
+    group: 'registry',
+    arg: 'REGISTRY=MIRROR',
+    help: 'read manifests and blobs of REGISTRY from MIRROR (host[:port][/path]); names stay canonical and every digest is checked by a HEAD on REGISTRY; repeatable or comma separated',
+    repeatable: true,
+    spec: 'registries.mirrors',
+  },
+
+  verifyOnly: {
+    name: 'verify-only',
+    kind: 'bool',
+    group: 'policy',
+    help: 'change and copy nothing: fail unless every image is pinned by digest, exists, and passes the static mappings, -allowed-registries, vulnerability and attestation checks',
+    spec: 'verifyOnly',
+  },
+  allowedRegistries: {
+    name: 'allowed-registries',
+    kind: 'string',
+    group: 'policy',
+    arg: 'regexp',
+    help: 'every final image\'s REGISTRY/REPOSITORY (e.g. ghcr.io/org/app) must match this expression',
+    spec: 'allowedRegistries',
+  },
 };
 
 export const FLAG_DEFS: readonly FlagDef[] = (Object.keys(TABLE) as FlagKey[]).map(
@@ -341,4 +396,5 @@ export const GROUP_TITLES: Readonly<Record<FlagGroup, string>> = {
   vulncheck: 'Vulnerability checks',
   attest: 'Attestation (Binary Authorization)',
   registry: 'Registries',
+  policy: 'Verification and policy',
 };

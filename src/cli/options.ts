@@ -4,6 +4,8 @@
  */
 import type { AttestSettings } from '../attest/types';
 import type { PipelineSettings } from '../run/settings';
+import type { SupplyFlags } from '../run/supply';
+import { SUPPLY_DEFAULTS } from '../run/supply';
 import type { VulnSettings } from '../vuln/types';
 
 /**
@@ -11,7 +13,7 @@ import type { VulnSettings } from '../vuln/types';
  * reads (PipelineSettings, VulnSettings, AttestSettings); this is their union plus the CLI's own.
  * Flag names follow the Go reimage; the comment names the flag.
  */
-export interface Options extends PipelineSettings, VulnSettings, AttestSettings {
+export interface Options extends PipelineSettings, VulnSettings, AttestSettings, SupplyFlags {
   /** -V / --version */
   version: boolean;
   /** -h / --help */
@@ -66,4 +68,6 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   concurrency: 8,
   registryTimeoutMs: 60_000,
   registryAttempts: 5,
+  ...SUPPLY_DEFAULTS,
+  registryMirrors: [],
 } satisfies Options);

@@ -8,6 +8,8 @@ import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
 import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
 import { splitShellWords } from '../gocompat/shellwords';
+import { parseMirror } from '../reference/mirror';
+import { parsePlatform } from '../reference/platform';
 import { hasUserinfo } from '../util/text';
 
 const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
@@ -165,6 +167,28 @@ function checkMappings(o: Options, warnings: string[]): void {
   if (o.noCopy && o.clobber) warnings.push(`${flag('clobber')} has no effect with ${flag('noCopy')}`);
 }
 
+/** The issue-11 flags: syntax, and -verify-only's promise to change nothing. */
+function checkSupplyChain(o: Options, warnings: string[]): void {
+  const syntax = (key: FlagKey, f: () => unknown): void => {
+    try {
+      f();
+    } catch (e) {
+      fail(`${flag(key)}: ${(e as Error).message}`);
+    }
+  };
+  if (o.platform !== '') syntax('platform', () => parsePlatform(o.platform));
+  for (const m of o.registryMirrors) syntax('registryMirrors', () => parseMirror(m));
+  checkRegexp(flag('allowedRegistries'), o.allowedRegistries);
+  if (o.verifyOnly) {
+    for (const key of ['writeJsonMappingsFile', 'writeJsonMappingsImg', 'writeKustomizeImages'] as const) {
+      if (o[key] !== '') fail(`${flag('verifyOnly')} changes nothing, so it cannot be combined with ${flag(key)}`);
+    }
+    if (o.mappingsOnly) fail(`${flag('verifyOnly')} checks manifests, so it cannot be combined with ${flag('mappingsOnly')}`);
+    if (o.copyReferrers) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('verifyOnly')}: nothing is copied`);
+  }
+  if (o.copyReferrers && o.noCopy) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('noCopy')}`);
+}
+
 /** Throws UsageError on the first invalid setting; returns warnings about ineffective ones. */
 export function validateOptions(o: Options): string[] {
   const warnings: string[] = [];
@@ -182,5 +206,6 @@ export function validateOptions(o: Options): string[] {
   checkMappings(o, warnings);
   checkVulnAndAttest(o, warnings);
   checkEndpoints(o);
+  checkSupplyChain(o, warnings);
   return warnings;
 }

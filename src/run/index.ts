@@ -17,7 +17,7 @@ import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
-import { ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
+import { allowedRemapper, ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
 import type { Remapper, RemapContext } from '../remap';
 import type { ImageRegistry } from '../registry/types';
 import { pushAll } from '../util/arrays';
@@ -32,6 +32,9 @@ import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
 import { attestStage, vulnStage } from './checks';
 import { failureResults } from './failures';
+import { supplySettings } from './supply';
+import type { SupplySettings } from './supply';
+import { verifiedOutput, verifyStage } from './verify';
 import type { OutputPlan } from './emit';
 import type { RunSettings } from './settings';
 import type { ImageState } from './state';
@@ -51,7 +54,7 @@ export interface PipelineResult {
   output?: OutputPlan;
 }
 
-function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
+function lazyRegistry(settings: RunSettings, log: Logger, supply: SupplySettings): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
@@ -61,6 +64,7 @@ function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
       log,
       insecureRegistries: settings.insecureRegistries,
       concurrency: settings.concurrency,
+      mirrors: supply.mirrors,
       timeoutMs: settings.registryTimeoutMs,
       retry: { ...registry.DEFAULT_RETRY, attempts: settings.registryAttempts },
     });
@@ -68,7 +72,7 @@ function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
   };
 }
 
-function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter, supply: SupplySettings): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
   if (statics) {
@@ -82,11 +86,14 @@ function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics
       }),
     );
   }
+  // Policy on the final name runs before any copy.
+  if (supply.allowed) chain.push(allowedRemapper(supply.allowed.re, supply.allowed.source));
   if (!settings.noCopy) {
     chain.push(
       ensureRemapper({
         noClobber: !settings.clobber,
         dryRun: settings.dryRun,
+        copyReferrers: settings.copyReferrers,
         onProgress: (dst, p) => progress.update(dst, p),
         onCopied: (src, dst, s) => {
           progress.done(dst);
@@ -115,16 +122,18 @@ async function loadRules(settings: RunSettings): Promise<CompiledRules> {
 
 /** Runs every stage; stdout is the caller's, through emitOutput(result.output). */
 export async function runPipeline(settings: RunSettings, input: Input | undefined, progress: CopyProgressReporter, log: Logger): Promise<PipelineResult> {
-  const registry = lazyRegistry(settings, log);
-  const ctx: RemapContext = { registry, log };
+  const supply = supplySettings(settings);
+  const registry = lazyRegistry(settings, log, supply);
+  const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
+  await supply.checkWritable();
   const statics = await loadStaticMappings(settings, registry, log);
   if (settings.mappingsOnly && !statics) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
-  const chain = buildChain(settings, ignore, statics, log, progress);
+  const chain = buildChain(settings, ignore, statics, log, progress, supply);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
@@ -152,7 +161,13 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   }
 
   log.debug('distinct images', { count: refs.length });
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: settings.renameForceDigest, concurrency: settings.concurrency }).finally(() => progress.finish());
+  if (settings.verifyOnly) {
+    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
+    if (hasErrors(results) || !input) return { results };
+    const text = verifiedOutput(input, results);
+    return { results, output: input.mode === 'krm' ? { kind: 'krm', text, items: listItems(input) } : { kind: 'stream', text } };
+  }
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
@@ -176,7 +191,9 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 
+  const kustomize = supply.kustomizeImages(states);
   await writeMappings(settings, mappings, writeImg, registry, log);
+  await kustomize?.write(settings.dryRun, log);
   pushAll(results, await attestStage(settings, states, log));
   if (hasErrors(results)) return { results };
   log.info('done', summary);

@@ -1,6 +1,7 @@
 import type { AttestSettings } from '../attest/types';
 import type { ImageRule } from '../manifest/types';
 import type { VulnSettings } from '../vuln/types';
+import type { SupplyFlags } from './supply';
 
 /** The flags the run pipeline itself reads (the CLI's Options extend this); the comment names the flag. */
 export interface PipelineSettings {
@@ -53,4 +54,4 @@ export interface PipelineSettings {
 }
 
 /** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */
-export type RunSettings = PipelineSettings & VulnSettings & AttestSettings;
+export type RunSettings = PipelineSettings & VulnSettings & AttestSettings & SupplyFlags;

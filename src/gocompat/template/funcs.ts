@@ -79,7 +79,8 @@ function index(item: Value, indexes: Value[]): Value {
       case 'string': {
         const n = length(item);
         const x = indexArg(idx, n);
-        if (x === n) throw new FuncError(`index out of range: ${x}`);
+        // indexArg lets x == len through; reflect's Index then panics.
+        if (x === n) throw new FuncError(`reflect: ${item.kind} index out of range`);
         if (item.kind === 'string') item = new Value(T.uint8, BigInt(utf8(item.v as string)[x] as number));
         else item = ((item.v as Value[] | null) ?? [])[x] as Value;
         break;
@@ -222,12 +223,12 @@ function eq(arg1: Value, arg2: Value[]): boolean {
           const ka = arg1.kind;
           const kb = arg.kind;
           if (!(ka === kb || ka === 'invalid' || kb === 'invalid')) {
-            throw new FuncError(`non-comparable types ${sprint([toArg(arg1)])}: ${arg1.t.name}, ${arg.t.name}: ${sprint([toArg(arg)])}`);
+            throw new FuncError(`non-comparable types ${sprintf('%s', [toArg(arg1)])}: ${arg1.t.name}, ${arg.t.name}: ${sprint([toArg(arg)])}`);
           }
           if (isNilValue(arg1) || isNilValue(arg)) {
             t = isNilValue(arg) === isNilValue(arg1);
           } else {
-            if (!comparable(arg.t)) throw new FuncError(`non-comparable type ${sprint([toArg(arg)])}: ${arg.t.name}`);
+            if (!comparable(arg.t)) throw new FuncError(`non-comparable type ${sprintf('%s', [toArg(arg)])}: ${arg.t.name}`);
             t = deepEqual(arg1, arg);
           }
         }
@@ -347,7 +348,8 @@ export const BUILTINS: ReadonlyMap<string, FuncEntry> = new Map<string, FuncEntr
           const [item, isNil] = indirect(a as Value);
           if (isNil) throw new FuncError('len of nil pointer');
           const n = length(item);
-          if (n < 0) throw new FuncError(`len of type ${item.kind === 'invalid' ? '<nil>' : item.t.name}`);
+          if (item.kind === 'invalid') throw new FuncError('reflect: call of reflect.Value.Type on zero Value');
+          if (n < 0) throw new FuncError(`len of type ${item.t.name}`);
           return new Value(T.int, BigInt(n));
         },
         fails,

@@ -3,7 +3,7 @@
  * `funcs: 'go'` is text/template's builtins only (what the Go reimage gives -rename-template);
  * `funcs: 'sprig'` adds the sprig functions its report templates use.
  */
-import { TemplateError } from '../../reference/errors';
+import { TemplateError } from './errors';
 import { execute, ExecError, type FuncEntry } from './exec';
 import { BUILTINS } from './funcs';
 import { parse, ParseError, type Tree } from './parse';

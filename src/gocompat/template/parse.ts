@@ -722,9 +722,6 @@ class Parser {
           n.isUint = true;
           n.uint64 = BigInt(f);
         }
-      } else if (f !== undefined) {
-        // strconv reports overflow for ±Inf
-        this.errorf(`strconv.ParseFloat: parsing ${quote(text)}: value out of range`);
       }
     }
     if (!n.isInt && !n.isUint && !n.isFloat) this.errorf(`illegal number syntax: ${quote(text)}`);

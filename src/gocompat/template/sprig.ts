@@ -204,12 +204,12 @@ export const SPRIG: ReadonlyMap<string, FuncEntry> = new Map<string, FuncEntry>(
     'keys',
     fn(
       [],
-      SLICE_IFACE,
+      SLICE_STRING,
       (dicts) => {
         // Go's map order is random; sorted is one of its orders, and a stable one.
         const keys: Value[] = [];
         for (const d of dicts) for (const [key] of sortedEntries(d.v as GoMap | null)) keys.push(key);
-        return goSlice(T.iface, keys);
+        return goSlice(T.string, keys);
       },
       MAP_STRING_IFACE,
     ),
@@ -248,7 +248,7 @@ export const SPRIG: ReadonlyMap<string, FuncEntry> = new Map<string, FuncEntry>(
   ['hasPrefix', fn([T.string, T.string], T.bool, ([p, s]) => goBool(str(s).startsWith(str(p))))],
   ['hasSuffix', fn([T.string, T.string], T.bool, ([p, s]) => goBool(str(s).endsWith(str(p))))],
   ['quote', fn([], T.string, (xs) => goString(xs.filter((x) => toArg(x) !== null).map((x) => sprintf('%q', [goString(strval(x))])).join(' ')), T.iface)],
-  ['squote', fn([], T.string, (xs) => goString(xs.filter((x) => toArg(x) !== null).map((x) => `'${strval(x)}'`).join(' ')), T.iface)],
+  ['squote', fn([], T.string, (xs) => goString(xs.filter((x) => toArg(x) !== null).map((x) => sprintf("'%v'", [toArg(x)])).join(' ')), T.iface)],
 ]);
 
 function indent(spaces: number, v: string): string {

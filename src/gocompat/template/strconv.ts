@@ -457,6 +457,7 @@ export function parseGoInt(text: string): bigint | undefined {
 
 /** strconv.ParseFloat(text, 64) for Go literal syntax, or undefined. */
 export function parseGoFloat(text: string): number | undefined {
+  if (text.includes('_') && !underscoreOK(text)) return undefined;
   let s = text.replace(/_/g, '');
   let sign = 1;
   if (s.startsWith('+') || s.startsWith('-')) {
