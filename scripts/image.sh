@@ -36,8 +36,10 @@ rootfs_tar() { # the cached minbase rootfs; mmdebstrap only when its inputs chan
     command -v mmdebstrap >/dev/null || { echo "image: mmdebstrap is missing; run: sudo bash scripts/provision.sh" >&2; exit 1; }
     echo "image: building the $SUITE minbase rootfs with mmdebstrap (once; cached in $out)" >&2
     tmp=$WORK/rootfs.tar # the .tar suffix tells mmdebstrap the output format
+    local t=$SECONDS
     mmdebstrap --quiet "${MM_ARGS[@]}" "$SUITE" "$tmp" "$MIRROR" >&2
     mv "$tmp" "$out"
+    echo "image: rootfs built in $((SECONDS - t)) s" >&2
   fi
   printf '%s' "$out"
 }
@@ -80,7 +82,9 @@ base_image() { # the kept part of the rootfs + /usr/local/bin/node, imported as 
     cp "$node/bin/node" "$tmp/root/usr/local/bin/node"
     tar -cf "$tmp/base.tar" --owner=0 --group=0 --numeric-owner -C "$tmp/root" .
     "$tmp/root/usr/local/bin/node" --version >/dev/null
+    local t=$SECONDS
     podman import --quiet --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' --change 'CMD ["node"]' "$tmp/base.tar" "$img" >/dev/null
+    echo "image: base $img imported in $((SECONDS - t)) s" >&2
   fi
   printf '%s' "$img"
 }
