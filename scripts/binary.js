@@ -3,7 +3,8 @@
 // Steps: esbuild bundle (scripts/bundle.js) -> SEA blob (node --experimental-sea-config, with V8 code cache)
 // -> a copy of this node binary with the blob injected by postject.
 // REIMAGE_SEA_NODE=/path/to/node picks another Node 20 binary to embed (it must carry the SEA fuse).
-// REIMAGE_SEA_CODE_CACHE=0 builds without the code cache, REIMAGE_SEA_OUT=FILE elsewhere (bench/forms.js).
+// REIMAGE_SEA_CODE_CACHE=0 builds without the code cache, REIMAGE_SEA_STRIP=0 keeps node's symbols (otherwise
+// stripped when binutils' strip is there), REIMAGE_SEA_OUT=FILE elsewhere (bench/forms.js).
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -21,6 +22,15 @@ function quiet(cmd, args) {
   } catch (e) {
     process.stderr.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
     throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed`);
+  }
+}
+
+function hasStrip() {
+  try {
+    execFileSync('strip', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -45,6 +55,8 @@ async function main() {
   const tmp = `${OUT}.tmp-${process.pid}`;
   fs.copyFileSync(node, tmp);
   fs.chmodSync(tmp, 0o755);
+  // Official Node builds carry their symbol table and debug info: 12 MB that nothing at run time reads.
+  if (process.env.REIMAGE_SEA_STRIP !== '0' && hasStrip()) quiet('strip', [tmp]);
   quiet(process.execPath, [require.resolve('postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
   fs.renameSync(tmp, OUT); // atomic: a half-written executable is never left at dist/reimage
   fs.rmSync(blob);
