@@ -18,8 +18,8 @@ export interface Options extends PipelineSettings, VulnSettings, AttestSettings,
   version: boolean;
   /** -h / --help */
   help: boolean;
-  /** -vulncheck-method: "trivy" | "grafeas"; default "trivy" */
-  vulncheckMethod: 'trivy' | 'grafeas';
+  /** -vulncheck-method: "exec" (default; "trivy" is the seed's name for it) | "grafeas" */
+  vulncheckMethod: 'exec' | 'trivy' | 'grafeas';
 }
 
 import type { ImageRule } from '../manifest/types';
@@ -37,6 +37,10 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   annotate: true,
   rulesConfig: '',
   rules: [],
+  defaultRules: true,
+  findPodSpecs: true,
+  listImages: false,
+  listFormat: 'text',
   mappingsOnly: false,
   ignore: '',
   renameIgnore: '^$',
@@ -50,14 +54,21 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   staticJsonMappingsFile: '',
   staticJsonMappingsImg: '',
   verifyStaticJsonMappings: true,
-  vulncheckMethod: 'trivy',
+  vulncheckMethod: 'exec',
   vulncheckMaxCvss: 0,
   vulncheckIgnoreCveList: [],
   vulncheckIgnoreImages: '',
   vulncheckTimeoutMs: 10 * 60 * 1000,
   vulncheckMaxRetries: 20,
   vulncheckReport: '',
-  trivyCommand: 'trivy image -f json',
+  trivyCommand: '',
+  vulncheckCommand: '',
+  vulncheckFormat: '',
+  vulncheckMaxRisk: 0,
+  vulncheckWorkers: 0,
+  vulncheckReportTemplate: '',
+  vulncheckReportOutput: '',
+  mappingsFormat: 'seed',
   grafeasParent: '',
   grafeasEndpoint: '',
   binauthzAttestor: '',

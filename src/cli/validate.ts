@@ -7,7 +7,6 @@ import { UsageError } from '../util/errors';
 import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
 import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
-import { splitShellWords } from '../gocompat/shellwords';
 import { parseMirror } from '../reference/mirror';
 import { parsePlatform } from '../reference/platform';
 import { hasUserinfo } from '../util/text';
@@ -60,6 +59,7 @@ function checkChoices(o: Options): void {
   for (const d of FLAG_DEFS) {
     const choices: readonly string[] | undefined = d.choices;
     const v = o[d.key];
+    if (v === '' && d.shownDefault !== undefined) continue; // not given
     if (choices && typeof v === 'string' && !choices.includes(v)) {
       fail(`invalid ${flag(d.key)} ${JSON.stringify(v)}, should be ${choices.join(' or ')}`);
     }
@@ -117,16 +117,19 @@ function checkEndpoints(o: Options): void {
 }
 
 function checkVulnAndAttest(o: Options, warnings: string[]): void {
-  const checking = o.vulncheckMaxCvss > 0;
-  let trivyWords: string[] = [];
-  try {
-    trivyWords = splitShellWords(o.trivyCommand);
-  } catch (e) {
-    fail(`could not parse ${flag('trivyCommand')} ${JSON.stringify(o.trivyCommand)}: ${(e as Error).message}`);
+  const checking = o.vulncheckMaxCvss > 0 || o.vulncheckMaxRisk > 0;
+  // Go splits the command at setup whether or not checks are on; a bad one fails either way.
+  // Loaded only when a scanner flag is set, so the offline path stays small.
+  if (checking || o.vulncheckCommand || o.trivyCommand || o.vulncheckFormat || o.vulncheckIgnoreCveList.length > 0) {
+    (require('../vuln/scanner') as typeof import('../vuln/scanner')).resolveScanner(o);
+    // Regexps in REGEXP=CVE,… entries compile at startup, as Go's flag.Var Set does.
+    (require('../vuln/ignore') as typeof import('../vuln/ignore')).parseIgnoreSpec(o.vulncheckIgnoreCveList);
   }
-  if (checking && o.vulncheckMethod === 'trivy' && trivyWords.length === 0) fail(`${flag('trivyCommand')} is empty`);
   if (checking && o.vulncheckMethod === 'grafeas' && o.grafeasParent === '') {
     fail(`${flag('vulncheckMethod')} grafeas needs ${flag('grafeasParent')} (e.g. projects/my-project-id)`);
+  }
+  if ((o.vulncheckReportTemplate === '') !== (o.vulncheckReportOutput === '')) {
+    fail(`vulncheck reporting requires both the template and output to be set (${flag('vulncheckReportTemplate')} and ${flag('vulncheckReportOutput')})`);
   }
   if (o.grafeasParent !== '' && !GRAFEAS_PARENT.test(o.grafeasParent)) {
     fail(`invalid ${flag('grafeasParent')} ${JSON.stringify(o.grafeasParent)}: want projects/PROJECT`);

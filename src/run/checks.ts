@@ -8,6 +8,7 @@ import type { Logger } from '../util/log';
 import type { ImageState } from './state';
 import { failureResults } from './failures';
 import { pushAll } from '../util/arrays';
+import type { VulnPrepared } from '../vuln/template-report';
 
 /** Digest-form final images, each with the states (originals) that map to it. */
 function byFinalDigest(states: readonly ImageState[]): Map<string, { image: Reference; states: ImageState[] }> {
@@ -26,9 +27,24 @@ function resultsFor(states: readonly ImageState[], message: string): Result[] {
   return states.flatMap((s) => failureResults(s.original, s.occurrences, message));
 }
 
-/** Vulnerability gate, once per distinct digest; records foundCVEs/ignoredCVEs in the mappings. Loaded only when enabled. */
-export async function vulnStage(options: VulnSettings, states: readonly ImageState[], mappings: Mappings, log: Logger): Promise<Result[]> {
-  if (options.vulncheckMaxCvss <= 0 && !options.vulncheckReport) return [];
+/** Whether the vulnerability stage has anything to do: a limit, or a report asked for. */
+export function vulnWanted(o: VulnSettings): boolean {
+  return o.vulncheckMaxCvss > 0 || o.vulncheckMaxRisk > 0 || o.vulncheckReport !== '' || o.vulncheckReportTemplate !== '';
+}
+
+/** Reads and parses -vulncheck-report-template before anything else runs (Go parses it at setup). */
+export async function prepareVulnStage(o: VulnSettings): Promise<VulnPrepared> {
+  if (!o.vulncheckReportTemplate) return {};
+  const { loadReportTemplate } = require('../vuln/template-report') as typeof import('../vuln/template-report');
+  return { template: await loadReportTemplate(o.vulncheckReportTemplate) };
+}
+
+/**
+ * Vulnerability gate, once per distinct digest; records each image's result in its mappings entries and
+ * writes the reports (also when the gate fails: they explain why). Loaded only when enabled.
+ */
+export async function vulnStage(options: VulnSettings, states: readonly ImageState[], mappings: Mappings, log: Logger, prepared: VulnPrepared = {}): Promise<Result[]> {
+  if (!vulnWanted(options)) return [];
   const vuln = require('../vuln') as typeof import('../vuln');
   const groups = byFinalDigest(states);
   const checked = await vuln.checkImages([...groups.values()].map((g) => g.image), options, log);
@@ -40,11 +56,11 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
     if (problem) pushAll(results, resultsFor(group, problem));
     for (const s of group) {
       const entry = Object.hasOwn(mappings, s.original) ? mappings[s.original] : undefined;
-      if (!entry) continue;
-      if (r.found.length) entry.foundCVEs = r.found;
-      if (r.ignored.length) entry.ignoredCVEs = r.ignored;
+      if (entry) entry.vulncheck = vuln.toVulncheckRecord(r);
     }
   }
+  const unused = vuln.unusedIgnores(options.vulncheckIgnoreCveList, checked.values());
+  if (unused.length) log.info('some of the CVE ignores were not relevant to any image', { cves: unused.join(', ') });
   if (options.vulncheckReport) {
     const rows = [...groups.entries()].map(([name, g]) => ({
       originals: g.states.map((s) => s.original),
@@ -52,8 +68,13 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
       digest: g.image.digest ?? '',
       result: checked.get(name),
     }));
-    await vuln.writeReport(options.vulncheckReport, rows, { maxCvss: options.vulncheckMaxCvss, ignoredCves: options.vulncheckIgnoreCveList });
+    const meta = { maxCvss: options.vulncheckMaxCvss, maxRisk: options.vulncheckMaxRisk, ignoredCves: options.vulncheckIgnoreCveList, unusedIgnores: unused };
+    await vuln.writeReport(options.vulncheckReport, rows, meta);
     log.info('wrote vulnerability report', { file: options.vulncheckReport });
+  }
+  if (prepared.template) {
+    const { writeTemplateReport } = require('../vuln/template-report') as typeof import('../vuln/template-report');
+    await writeTemplateReport(prepared.template, options.vulncheckReportOutput, mappings, checked, unused, log);
   }
   return results;
 }

@@ -9,7 +9,7 @@ import { compileGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors } from '../krm/results';
 import type { Result } from '../krm/results';
-import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
+import { compileRuleSets, DEFAULT_RULE_SET, parseRulesConfig } from '../manifest';
 import type { CompiledRules, ImageRule } from '../manifest';
 import { checkWritable, writeFileAtomic } from '../mappings/file';
 import { serializeMappings } from '../mappings/format';
@@ -24,13 +24,14 @@ import { pushAll } from '../util/arrays';
 import { describeError, UsageError } from '../util/errors';
 import type { Logger } from '../util/log';
 import type { Input } from './input';
+import { inventory } from './inventory';
 import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
 import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
-import { attestStage, vulnStage } from './checks';
+import { attestStage, prepareVulnStage, vulnStage } from './checks';
 import { failureResults } from './failures';
 import { supplySettings } from './supply';
 import type { SupplySettings } from './supply';
@@ -117,7 +118,11 @@ async function loadRules(settings: RunSettings): Promise<CompiledRules> {
     }
     fromFile = parseRulesConfig(text, settings.rulesConfig);
   }
-  return compileRules(settings.rules.concat(fromFile, DEFAULT_RULES));
+  return compileRuleSets([
+    { origin: 'spec.rules', rules: settings.rules },
+    { origin: `rules-config ${settings.rulesConfig}`, rules: fromFile },
+    ...(settings.defaultRules ? [DEFAULT_RULE_SET] : []),
+  ]);
 }
 
 /** Runs every stage; stdout is the caller's, through emitOutput(result.output). */
@@ -127,9 +132,12 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
+  // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
+  if (settings.listImages && input && rules) return inventory(input, rules, settings);
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
+  const vulnPrepared = await prepareVulnStage(settings);
   await supply.checkWritable();
   const statics = await loadStaticMappings(settings, registry, log);
   if (settings.mappingsOnly && !statics) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
@@ -138,8 +146,9 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
   if (input && rules) {
-    const found = collectOccurrences(input.resources, rules, settings.input);
+    const found = collectOccurrences(input.resources, rules, settings.input, { findPodSpecs: settings.findPodSpecs, reportUncovered: settings.debug });
     pushAll(results, found.errors);
+    pushAll(results, found.warnings);
     for (const [image, occs] of groupByImage(found.occurrences)) groups.set(image, occs);
   } else if (statics) {
     for (const image of Object.keys(statics.mappings)) groups.set(image, []);
@@ -177,7 +186,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   if (hasErrors(results)) return { results };
 
   const mappings = toMappings(outcomes);
-  pushAll(results, await vulnStage(settings, states, mappings, log));
+  pushAll(results, await vulnStage(settings, states, mappings, log, vulnPrepared));
   if (hasErrors(results)) return { results };
 
   // Render before any side effect: a failure here must leave no mappings written and no attestation made.
@@ -215,7 +224,7 @@ function parseImageFlag(flag: string, value: string): Reference {
 
 async function writeMappings(settings: RunSettings, mappings: Mappings, img: Reference | undefined, registry: () => ImageRegistry, log: Logger): Promise<void> {
   if (!settings.writeJsonMappingsFile && !img) return;
-  const json = serializeMappings(mappings);
+  const json = serializeMappings(mappings, settings.mappingsFormat);
   if (settings.dryRun) {
     log.info('dry-run, will not write mappings', { entries: Object.keys(mappings).length });
     return;

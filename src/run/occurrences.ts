@@ -1,4 +1,4 @@
-import { findNode, locateImages } from '../manifest';
+import { findNode, locateAll } from '../manifest';
 import type { CompiledRules, YamlNode } from '../manifest';
 import { fieldPath } from '../krm/results';
 import type { Result } from '../krm/results';
@@ -11,6 +11,8 @@ export interface Occurrence {
   path: Array<string | number>;
   image: string;
   node: YamlNode;
+  /** The built-in location or rule that found it (for -list-images) */
+  foundBy: string;
 }
 
 /** Where an image is used, as results point at it. */
@@ -29,12 +31,44 @@ function isArgoTemplate(resource: ResourceSlot, image: string): boolean {
   return image.includes('{{') && typeof resource.ref.apiVersion === 'string' && resource.ref.apiVersion.startsWith('argoproj.io/');
 }
 
-/** Finds every image field (Argo template expressions give info results, in `errors` too); non-string values become error results here, since nothing can be resolved from them. */
-export function collectOccurrences(resources: readonly ResourceSlot[], rules: CompiledRules, mode: 'k8s' | 'yaml'): { occurrences: Occurrence[]; errors: Result[] } {
+export interface LocateSettings {
+  /** -find-podspecs */
+  findPodSpecs: boolean;
+  /** Report image-like keys that nothing covers, as warnings (-debug, -list-images) */
+  reportUncovered: boolean;
+}
+
+/**
+ * Finds every image field; non-string values become error results here, since nothing can be resolved from them.
+ * Throws (naming the document) when a document expands past its node budget.
+ */
+export function collectOccurrences(
+  resources: readonly ResourceSlot[],
+  rules: CompiledRules,
+  mode: 'k8s' | 'yaml',
+  settings: LocateSettings = { findPodSpecs: true, reportUncovered: false },
+): { occurrences: Occurrence[]; errors: Result[]; warnings: Result[] } {
   const occurrences: Occurrence[] = [];
   const errors: Result[] = [];
+  const warnings: Result[] = [];
   for (const resource of resources) {
-    for (const field of locateImages(resource.value, rules, mode)) {
+    const id = [resource.ref.apiVersion, resource.ref.kind, resource.ref.name].filter(Boolean).join('/');
+    const located = locateAll(resource.value, rules, mode, {
+      findPodSpecs: settings.findPodSpecs,
+      reportUncovered: settings.reportUncovered,
+      sourceSize: resource.node.end - resource.node.start,
+      where: `stdin ${resource.label}${id ? ` (${id})` : ''}`,
+    });
+    for (const u of located.uncovered) {
+      warnings.push({
+        message: `${resource.ref.kind ?? 'resource'} field ${fieldPath(u.path)} looks like an image (${u.value}) but no built-in location or rule covers it: add a rule (-rules-config) if it is deployed`,
+        severity: 'warning',
+        resourceRef: resource.ref,
+        field: { path: fieldPath(u.path), currentValue: u.value },
+        ...(resource.file ? { file: resource.file } : {}),
+      });
+    }
+    for (const field of located.fields) {
       if (typeof field.value === 'string' && isArgoTemplate(resource, field.value)) {
         // Not an error: Argo fills the parameter in when the workflow runs; say so and leave it.
         errors.push({
@@ -51,7 +85,7 @@ export function collectOccurrences(resources: readonly ResourceSlot[], rules: Co
       if (typeof field.value !== 'string' || !node) {
         const got = field.value === null ? 'null' : Array.isArray(field.value) ? 'a list' : typeof field.value;
         errors.push({
-          message: typeof field.value !== 'string' ? `image must be a string, got ${got}` : `image field cannot be edited in place: ${'reason' in found ? found.reason : 'not found in the source text'}`,
+          message: typeof field.value !== 'string' ? `image must be a string, got ${got} (found by ${field.foundBy})` : `image field cannot be edited in place: ${'reason' in found ? found.reason : 'not found in the source text'}`,
           severity: 'error',
           resourceRef: resource.ref,
           field: { path: fieldPath(field.path) },
@@ -59,10 +93,10 @@ export function collectOccurrences(resources: readonly ResourceSlot[], rules: Co
         });
         continue;
       }
-      occurrences.push({ resource, path: field.path, image: field.value, node });
+      occurrences.push({ resource, path: field.path, image: field.value, node, foundBy: field.foundBy });
     }
   }
-  return { occurrences, errors };
+  return { occurrences, errors, warnings };
 }
 
 /** Distinct image strings in first-seen order, each with every place it is used. */

@@ -17,6 +17,14 @@ export interface PipelineSettings {
   rulesConfig: string;
   /** Rules given inline in the FunctionConfig (spec.rules) */
   rules: ImageRule[];
+  /** -default-rules: apply the built-in rules (rules/default-rules.yaml) after the user's; default true */
+  defaultRules: boolean;
+  /** -find-podspecs: find pod specs in any kind, not only the core workloads; default true */
+  findPodSpecs: boolean;
+  /** -list-images: print the inventory of image fields instead of rewriting anything */
+  listImages: boolean;
+  /** -o: format of the -list-images inventory, "text" (default) or "json" */
+  listFormat: 'text' | 'json';
   /** -mappings-only */
   mappingsOnly: boolean;
   /** -ignore: regexp; matching images are left completely alone */
@@ -37,6 +45,8 @@ export interface PipelineSettings {
   writeJsonMappingsFile: string;
   /** -write-json-mappings-img */
   writeJsonMappingsImg: string;
+  /** -mappings-format: which mappings JSON is written, "seed" (ignoredCVEs/foundCVEs) or "upstream" (vulncheckResult) */
+  mappingsFormat: 'seed' | 'upstream';
   /** -static-json-mappings-file */
   staticJsonMappingsFile: string;
   /** -static-json-mappings-img */
