@@ -95,7 +95,7 @@ const EXAMPLES = `Examples:
 
 function configFields(): string {
   const rows = FLAG_DEFS.filter((d) => d.spec !== undefined).map((d) => [d.name, `spec.${d.spec as string}`] as const);
-  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const width = rows.reduce((w, [k]) => Math.max(w, k.length), 0) + 2;
   rows.push(['(ReImage only)', 'spec.rules: inline image rules, as in -rules-config']);
   return rows.map(([k, f]) => `    ${k.padEnd(width)}${f}`).join('\n');
 }
