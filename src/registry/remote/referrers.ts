@@ -19,6 +19,7 @@ import { pullScope, readBody } from './context';
 import type { Copier, CopyRun } from './copy';
 import type { FetchedManifest } from './manifest';
 import { getManifest, headManifest } from './manifest';
+import { pushAll } from '../../util/arrays';
 
 export const COSIGN_SUFFIXES = ['.sig', '.att', '.sbom'] as const;
 /** Bounds on hostile or runaway graphs. */
@@ -54,7 +55,7 @@ async function referrersApi(ctx: RemoteContext, repo: Repo, digest: string): Pro
     if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `listing referrers of ${repo.registry}/${repo.repository}@${digest}`);
     const bytes = await readBody(res, 'GET', `${repo.registry}${url}`);
     const parsed = parseManifest(bytes, OCI_INDEX);
-    if (parsed.kind === 'index') out.push(...parsed.manifests);
+    if (parsed.kind === 'index') pushAll(out, parsed.manifests);
     const link = res.headers.get('link');
     url = link ? pathOf(link) : undefined;
   }
