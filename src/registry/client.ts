@@ -81,7 +81,8 @@ class RegistryClient implements ImageRegistry {
 
   async copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats> {
     const from = this.readRepo(src);
-    const id = from === repoOf(src) || src.digest ? src.identifier : await this.resolve(src);
+    // Through a mirror, a tag is first resolved on the canonical registry, then read by digest.
+    const id = !this.mirrors.has(src.registry) || src.digest ? src.identifier : await this.resolve(src);
     const m = await getManifest(this.ctx, from, id);
     this.remember(src, m.digest);
     if (dst.digest && dst.digest !== m.digest) throw new RegistryError(`cannot copy ${src.original} (${m.digest}) to ${dst.original}: the target names another digest`);

@@ -122,5 +122,6 @@ export async function errorFromResponse(method: string, url: string, res: Respon
     : `${res.status} ${res.statusText}`.trim();
   const prefix = context ? `${context}: ` : '';
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}`, { method, url, status: res.status, diagnostics, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  const wait = res.status === 429 && retryAfterMs !== undefined ? ` (rate limited: the registry asks to retry after ${Math.ceil(retryAfterMs / 1000)}s)` : '';
+  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}${wait}`, { method, url, status: res.status, diagnostics, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }

@@ -5,6 +5,7 @@ import { withAuth } from './auth';
 import { withCleartextGuard } from './cleartext';
 import { fetchDoer } from './fetch';
 import { withLimit } from './limit';
+import { withRateLimitLog } from './ratelimit';
 import { Pinger, withScheme } from './ping';
 import { withRedirects } from './redirect';
 import type { RetryPolicy } from './retry';
@@ -33,7 +34,7 @@ export function createTransport(opts: TransportOptions): Transport {
   const insecure = new Set(opts.insecureRegistries ?? []);
   const isInsecure = (host: string): boolean => insecure.has(host);
   const base = withUserAgent(fetchDoer({ ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}) }), opts.userAgent ?? defaultUserAgent());
-  const limited = withLimit(withCleartextGuard(base, isInsecure), opts.semaphore ?? new Semaphore(8));
+  const limited = withLimit(withCleartextGuard(withRateLimitLog(base, opts.log), isInsecure), opts.semaphore ?? new Semaphore(8));
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
   const plain = withRedirects(retried, { isInsecure });
   const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });

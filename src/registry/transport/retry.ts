@@ -34,6 +34,9 @@ export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: n
   return exp / 2 + Math.random() * (exp / 2);
 }
 
+/** Retry-After longer than the cap: retrying early would only be refused again (and count against a quota). */
+const beyondCap = (retryAfterMs: number | undefined, policy: RetryPolicy): boolean => retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -62,8 +65,9 @@ async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | und
     try {
       return await fn(attempt);
     } catch (e) {
-      if (attempt + 1 >= policy.attempts || !isTemporary(e)) throw e;
-      const wait = backoffMs(attempt, policy, isRegistryError(e) ? e.retryAfterMs : undefined);
+      const retryAfter = isRegistryError(e) ? e.retryAfterMs : undefined;
+      if (attempt + 1 >= policy.attempts || !isTemporary(e) || beyondCap(retryAfter, policy)) throw e;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying', { what, attempt: attempt + 1, waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
       await sleep(wait);
     }
@@ -90,7 +94,10 @@ export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer 
         continue;
       }
       if (last || !isRetryableStatus(res.status)) return res;
-      const wait = backoffMs(attempt, policy, parseRetryAfter(res.headers.get('retry-after')));
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      // Asked to wait longer than we ever would (a rate limit that resets in hours): fail now, the error says so.
+      if (beyondCap(retryAfter, policy)) return res;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying request', { method: req.method, url: safeUrl(req.url), status: res.status, waitMs: Math.round(wait) });
       await discard(res);
       await sleep(wait);
