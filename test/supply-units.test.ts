@@ -1,5 +1,7 @@
 /** Pure parts of the supply-chain flags: pin forms, platforms, mirrors, the kustomize images list, rate-limit headers. */
 import { applyKustomizeImage, kustomizeImages, renderKustomizeImages } from '../src/mappings/kustomize';
+import { Readable } from 'node:stream';
+import type { RegistryResponse } from '../src/registry/transport/types';
 import { parseReference } from '../src/reference';
 import { parseMirror } from '../src/reference/mirror';
 import { formatPlatform, parsePlatform, platformMatches } from '../src/reference/platform';
@@ -78,7 +80,15 @@ describe('kustomize images', () => {
 });
 
 describe('rate-limit headers', () => {
-  const res = (h: Record<string, string>): Response => new Response(null, { status: 200, headers: h });
+  const res = (h: Record<string, string>): RegistryResponse => ({
+    status: 200,
+    statusText: 'OK',
+    headers: { get: (n: string) => h[n.toLowerCase()] ?? null },
+    body: Readable.from([]),
+    text: async () => '',
+    json: async () => null,
+    bytes: async () => Buffer.alloc(0),
+  });
   test('Docker Hub form', () => {
     expect(rateLimitOf(res({ 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '76;w=21600' }).headers)).toEqual({ limit: 100, remaining: 76 });
     expect(rateLimitOf(res({ 'ratelimit-remaining': '1' }).headers)).toBeUndefined();

@@ -109,10 +109,19 @@ function parseDiagnostics(body: string): RegistryDiagnostic[] {
 }
 
 /** Builds a RegistryError from an unexpected response, reading (and so releasing) its body. */
-export async function errorFromResponse(method: string, url: string, res: Response, context?: string): Promise<RegistryError> {
+/** The parts of a response an error is built from (a RegistryResponse, or a fetch Response). */
+export interface ErrorResponse {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export async function errorFromResponse(method: string, url: string, res: ErrorResponse, context?: string): Promise<RegistryError> {
   let body = '';
   try {
-    body = method === 'HEAD' ? '' : await res.text();
+    // Read even for HEAD (empty): that releases the keep-alive socket.
+    body = await res.text();
   } catch {
     // The body is diagnostic only.
   }

@@ -173,9 +173,8 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   log.debug('distinct images', { count: refs.length });
   if (settings.verifyOnly) {
     pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
-    if (hasErrors(results) || !input) return { results };
-    const text = verifiedOutput(input, results);
-    return { results, output: input.mode === 'krm' ? { kind: 'krm', text, items: listItems(input) } : { kind: 'stream', text } };
+    if (hasErrors(results)) return { results };
+    return { results, output: input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' } };
   }
   const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
@@ -197,7 +196,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
     const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
-    output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };
+    output = outputPlan(input, out.text);
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 
@@ -219,9 +218,11 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   return { results, output };
 }
 
-function listItems(input: Extract<Input, { mode: 'krm' }>): number {
+/** What the output stage must print for this input: a ResourceList with as many items, or a stream. */
+function outputPlan(input: Input, text: string): OutputPlan {
+  if (input.mode === 'stream') return { kind: 'stream', text, nonEmpty: input.text !== '' };
   const items = (input.list.value as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? items.length : 0;
+  return { kind: 'krm', text, items: Array.isArray(items) ? items.length : 0 };
 }
 
 function parseImageFlag(flag: string, value: string): Reference {

@@ -4,7 +4,7 @@
  * on Docker Hub, which is why resolution stays HEAD-only.
  */
 import type { Logger } from '../../util/log';
-import type { Doer } from './types';
+import type { Doer, ResponseHeaders } from './types';
 
 const leadingInt = (v: string | null): number | undefined => {
   const m = v === null ? null : /^\s*(\d+)/.exec(v);
@@ -12,7 +12,7 @@ const leadingInt = (v: string | null): number | undefined => {
 };
 
 /** {limit, remaining} from a response, when both headers are there. */
-export function rateLimitOf(headers: Headers): { limit: number; remaining: number } | undefined {
+export function rateLimitOf(headers: ResponseHeaders): { limit: number; remaining: number } | undefined {
   const limit = leadingInt(headers.get('ratelimit-limit'));
   const remaining = leadingInt(headers.get('ratelimit-remaining'));
   return limit !== undefined && remaining !== undefined && limit > 0 ? { limit, remaining } : undefined;

@@ -1,8 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../../util/log';
 import { isRegistryError, parseRetryAfter, safeUrl } from '../errors';
 import { isTemporaryNetworkError } from './neterror';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable } from './types';
 
 export interface RetryPolicy {
@@ -40,27 +39,11 @@ const beyondCap = (retryAfterMs: number | undefined, policy: RetryPolicy): boole
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Set while an operation started by `retrying` runs: its requests are tried once each (the operation
- * owns the retry budget), so a retry wrapper around a retrying transport cannot multiply attempts.
- */
-const operation = new AsyncLocalStorage<string>();
-
-/** True inside `retrying`: the transport must not retry on its own. */
-export function insideOperation(): boolean {
-  return operation.getStore() !== undefined;
-}
-
-/**
  * Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation).
- * One budget per operation: nested operations and the requests inside run once per outer attempt, so an
- * operation makes at most `policy.attempts` tries and takes at most attempts × timeout plus the backoffs.
+ * Its requests must carry `once` (remote/context's `operation` does that), so the transport does not retry
+ * them too: one budget per operation, at most `policy.attempts` tries and attempts × timeout plus backoffs.
  */
 export async function retrying<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
-  if (insideOperation()) return fn(0);
-  return operation.run(what, () => retryLoop(what, policy, log, fn));
-}
-
-async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
@@ -76,14 +59,14 @@ async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | und
 
 /**
  * Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again and
- * no enclosing operation (`retrying`) owns the budget.
+ * no enclosing operation owns the budget (`once`).
  */
 export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer {
   return async (req) => {
-    if (!isReplayable(req) || insideOperation()) return inner(req);
+    if (!isReplayable(req) || req.once) return inner(req);
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= policy.attempts;
-      let res: Response;
+      let res: RegistryResponse;
       try {
         res = await inner(req);
       } catch (e) {
