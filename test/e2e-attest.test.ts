@@ -93,11 +93,24 @@ describe('attestations', () => {
     expect(attestations()).toHaveLength(0);
   });
 
-  test('a missing attestor is a clear error', async () => {
-    const r = await runCli([...ARGS().map((x) => (x === ATTESTOR ? 'projects/p/attestors/nope' : x))], pods([b.ref]));
+  test('a missing attestor is a clear error, found before the mappings file is written', async () => {
+    const out = path.join(tmp, 'missing-attestor.json');
+    fs.writeFileSync(out, 'previous');
+    const r = await runCli([...ARGS().map((x) => (x === ATTESTOR ? 'projects/p/attestors/nope' : x)), '-write-json-mappings-file', out], pods([b.ref]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/projects\/p\/attestors\/nope/);
+    expect(fs.readFileSync(out, 'utf8')).toBe('previous');
+  });
+
+  test('a failed attestation leaves the previous mappings file in place', async () => {
+    kms.faults.badSignatureCrc32c = true;
+    const out = path.join(tmp, 'failed-attest.json');
+    fs.writeFileSync(out, 'previous');
+    const r = await runCli([...ARGS(), '-write-json-mappings-file', out], pods([b.ref]));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(fs.readFileSync(out, 'utf8')).toBe('previous');
   });
 
   test('-dryrun creates nothing: no occurrence, no KMS signature, the output still printed', async () => {

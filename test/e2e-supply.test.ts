@@ -436,6 +436,24 @@ describe('-registry-mirror', () => {
     expect(await mirror.requestCount({ method: 'GET', path: /\/cache\/team\/app\/blobs\// })).toBeGreaterThan(0);
   });
 
+  test('with -copy-referrers, the mirror\'s cosign tags must match the registry\'s', async () => {
+    const sig = { artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json', payload: 'app sig', tag: cosignTag(app.digest, '.sig') };
+    const pushed = await pushArtifact(src, 'team/app', sig);
+    expect((await pushArtifact(mirror, 'cache/team/app', sig)).digest).toBe(pushed.digest);
+    const args = ['-registry-mirror', `${src.host}=${mirror.host}/cache`, '-rename-remote-path', `${dst.host}/mirref`, '-rename-template', TAG_TEMPLATE, '-copy-referrers'];
+    const r = await runCli(args, manifest([app.ref]));
+    noError(r.stderr);
+    expect(r.code).toBe(0);
+    expect((await getManifest(dst, 'mirref/team/app', sig.tag)).digest).toBe(pushed.digest);
+
+    const forged = await pushArtifact(mirror, 'cache/team/app', { ...sig, payload: 'forged' });
+    const bad = await runCli(args.map((a) => a.replace('/mirref', '/mirref2')), manifest([app.ref]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(`mirror ${mirror.host}/cache/team/app:${sig.tag} is ${forged.digest}, but ${src.host}/team/app:${sig.tag} is ${pushed.digest}`);
+    expect((await getManifest(dst, 'mirref2/team/app', sig.tag)).status).toBe(404);
+  });
+
   test('a mirror serving another digest fails the run', async () => {
     await pushTestImage(mirror, 'cache/team/tool', '2.0', { platforms: 1, seed: 'tampered' });
     const r = await runCli(['-registry-mirror', `${src.host}=${mirror.host}/cache`], manifest([tool.ref]));
@@ -449,5 +467,132 @@ describe('-registry-mirror', () => {
     const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', `registry-mirror=${src.host}=${mirror.host}/cache`, 'rename-force-digest=true']);
     expect(r.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`image: ${src.host}/team/app@${app.digest} # keep me`);
+  });
+});
+
+describe('rate limits', () => {
+  test('RateLimit-Remaining under 10% of the limit is logged once per registry; above it, nothing', async () => {
+    const low = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '7;w=21600' } });
+    const high = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '10;w=21600' } });
+    try {
+      const r = await runCli(['-rename-force-digest'], manifest([`${low.host}/team/app:1.0`, `${low.host}/team/tool:2.0`]));
+      noError(r.stderr);
+      expect(r.code).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('rate limit nearly used up'));
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^level=WARN .*registry=${low.host} remaining=7 limit=100`))]);
+      const ok = await runCli(['-rename-force-digest'], manifest([`${high.host}/team/app:1.0`]));
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).not.toContain('rate limit');
+    } finally {
+      await Promise.all([low.stop(), high.stop()]);
+    }
+  });
+
+  test('a 429 is retried after its Retry-After; one asking for longer than reimage waits fails at once, saying so', async () => {
+    const { match, startFaultProxy } = await import('./support/fault-proxy');
+    const proxy = await startFaultProxy(src.host, [{ match: match({ method: 'HEAD', path: /\/manifests\// }), times: 1, fault: { status: 429, retryAfter: 2 } }]);
+    try {
+      const started = Date.now();
+      const r = await runCli([], manifest([`${proxy.host}/team/app:1.0`]));
+      noError(r.stderr);
+      expect(r.code).toBe(0);
+      expect(proxy.pendingFaults()).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+
+      proxy.reset();
+      proxy.addFault({ match: match({ method: 'HEAD', path: /\/manifests\// }), times: Infinity, fault: { status: 429, retryAfter: 3600 } });
+      const limited = await runCli([], manifest([`${proxy.host}/team/tool:2.0`]));
+      expect(limited.code).toBe(1);
+      expect(limited.stdout).toBe('');
+      expect(limited.stderr).toMatch(/Deployment\/d0 .*429.*retry after 3600s/);
+      expect(proxy.count({ method: 'HEAD', path: /\/manifests\// })).toBe(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('through kpt: the warning reaches kpt\'s output', async () => {
+    const low = await startReferrersProxy(src, { extraHeaders: { 'ratelimit-limit': '100', 'ratelimit-remaining': '3' } });
+    try {
+      const dir = kptPackage('kpt-ratelimit', manifest([`${low.host}/team/app:1.0`]));
+      const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--truncate-output=false', '--', 'rename-force-digest=true']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('rate limit nearly used up');
+      expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`@${app.digest} # keep me`);
+    } finally {
+      await low.stop();
+    }
+  });
+});
+
+describe('-verify-only with the vulnerability gate and attestations', () => {
+  test('the CVE gate applies to each pinned image; a clean one passes', async () => {
+    const { ROOT } = await import('./support/cli');
+    const scanner = ['-trivy-command', `${process.execPath} ${path.join(ROOT, 'test', 'support', 'scanner.js')} --fixture mixed`, '-vulncheck-max-cvss', '7.8'];
+    const clean = await pushTestImage(src, 'scan-clean/base', '1', { platforms: 1 });
+    const ok = await runCli(['-verify-only', ...scanner], manifest([clean.digestRef]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(manifest([clean.digestRef]));
+    const bad = await runCli(['-verify-only', ...scanner], manifest([clean.digestRef, tool.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.split('\n').filter((l) => l.startsWith('[error]'))).toEqual([
+      expect.stringMatching(/^\[error\] apps\/v1\/Deployment\/d1 spec\.template\.spec\.containers\[0\]\.image: .*CVEs with score > 7\.80: CVE-2005-2541/),
+    ]);
+  });
+
+  test('-binauthz-attestor: a verified attestation must exist, and verify mode creates none', async () => {
+    const { startGrafeasServer } = await import('./support/grafeas-server');
+    const { startKmsServer } = await import('./support/kms-server');
+    const { startBinauthzServer } = await import('./support/binauthz-server');
+    const [grafeas, kms, binauthz] = await Promise.all([startGrafeasServer(), startKmsServer(), startBinauthzServer()]);
+    try {
+      const key = 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1';
+      const pem = kms.addKey(key, 'P-256');
+      binauthz.setAttestor('projects/p/attestors/a', { noteReference: 'projects/p/notes/a', publicKeys: [{ id: `//cloudkms.googleapis.com/v1/${key}`, pem, signatureAlgorithm: 'ECDSA_P256_SHA256' }] });
+      const attest = ['-binauthz-attestor', 'projects/p/attestors/a', '-binauthz-endpoint', binauthz.endpoint, '-grafeas-parent', 'projects/p', '-grafeas-endpoint', grafeas.endpoint, '-kms-endpoint', kms.endpoint];
+      const count = (): number => grafeas.store.all().filter((o) => o.kind === 'ATTESTATION').length;
+
+      const missing = await runCli(['-verify-only', ...attest], manifest([tool.digestRef]));
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 spec\.template\.spec\.containers\[0\]\.image: .*no verified attestation by projects\/p\/attestors\/a/);
+      expect(count()).toBe(0);
+      expect(kms.calls.asymmetricSign).toBe(0);
+
+      const made = await runCli(attest, manifest([tool.digestRef]));
+      noError(made.stderr);
+      expect(count()).toBe(1);
+      const ok = await runCli(['-verify-only', ...attest], manifest([tool.digestRef]));
+      noError(ok.stderr);
+      expect(ok.code).toBe(0);
+      expect(count()).toBe(1);
+    } finally {
+      await Promise.all([grafeas.stop(), kms.stop(), binauthz.stop()]);
+    }
+  }, 60_000);
+});
+
+describe('the typed FunctionConfig', () => {
+  test('spec.rename.keepTag, spec.platform, spec.mappings.write.kustomizeImages, spec.allowedRegistries through kpt --fn-config', async () => {
+    const dir = kptPackage('kpt-typed', manifest([app.ref]));
+    const file = path.join(tmp, 'kz-typed.yaml');
+    const config = path.join(tmp, 'typed-fn-config.yaml');
+    const arm = (app.children.find((c) => c.platform === 'linux/arm64') as { digest: string }).digest;
+    fs.writeFileSync(
+      config,
+      `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  rename:\n    keepTag: true\n  platform: linux/arm64\n` +
+        `  allowedRegistries: ${JSON.stringify(`^${src.host}/team/`)}\n  mappings:\n    write:\n      kustomizeImages: ${JSON.stringify(file)}\n`,
+    );
+    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`image: ${app.ref}@${arm} # keep me`);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`newTag: "1.0"\n  digest: "${arm}"`);
+
+    fs.writeFileSync(config, `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  verifyOnly: true\n`);
+    const verify = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(verify.stderr).toContain('[PASS]');
+    expect(verify.code).toBe(0);
   });
 });

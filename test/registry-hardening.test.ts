@@ -1,11 +1,12 @@
 /**
- * Issue 8, items 5, 6, 13 and 16: no credential over plain HTTP or to another origin, bounded inflation
- * of a mappings image, and one retry budget per operation. Real
+ * Issue 8, items 5, 6, 13, 16 and 17: no credential over plain HTTP or to another origin, bounded inflation
+ * of a mappings image, one retry budget per operation, and registries on ports that fetch refuses. Real
  * docker-registry instances behind the fault proxy; each case asserts the exact outcome, at the client
  * and through the CLI (exit code, empty stdout, one line, no secret anywhere).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { parseReference } from '../src/reference';
@@ -170,6 +171,18 @@ describe('item 6: no credential is replayed to another origin', () => {
     expect(elsewhere.saw(password)).toBe(false);
   });
 
+  it('a token endpoint that keeps failing is tried `attempts` times per operation, not attempts squared', async () => {
+    tokenFront.reset();
+    tokenFront.addFault({ match: TOKEN_GET, fault: { status: 503 }, times: Infinity });
+    const c = client({ keychain: staticKeychain({ [reg.host]: { username, password } }) });
+    await expect(c.resolve(ref(pushed.ref))).rejects.toMatchObject({ status: 503 });
+    expect(tokenFront.count({ method: 'GET', path: '/token' })).toBe(FAST.attempts);
+    tokenFront.reset();
+    // copy: the manifest GET is an operation; its token request is tried once per attempt.
+    await expect(c.copy(ref(pushed.digestRef), ref(`${reg.host}/tok/copy:v1`), { noClobber: true })).rejects.toMatchObject({ status: 503 });
+    expect(tokenFront.count({ method: 'GET', path: '/token' })).toBe(FAST.attempts);
+  });
+
   it('through the CLI: exit 1, empty stdout, one line, the refresh token nowhere', async () => {
     tokenFront.addFault({ match: TOKEN_POST, fault: { redirect: `${elsewhere.url}/token`, redirectStatus: 307 }, times: Infinity });
     const dir = await dockerConfig({ [reg.host]: { identitytoken: refresh } });
@@ -268,7 +281,7 @@ describe('item 16: one retry budget per operation', () => {
     const t0 = Date.now();
     const err = await c.copy(ref(`${proxy.host}/h/app:v1`), ref(`${src.host}/hang/app:v1`), { noClobber: true }).catch((e: unknown) => e);
     const took = Date.now() - t0;
-    expect(String((err as Error).message)).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v2\/h\/app\/manifests\/v1: REIMAGE_TIMEOUT: timed out after 400 ms waiting for response headers/);
+    expect(String((err as Error).message)).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v2\/h\/app\/manifests\/(v1|sha256:[0-9a-f]{64}): REIMAGE_TIMEOUT: timed out after 400 ms waiting for response headers/);
     expect(proxy.count({ method: 'GET', path: /\/manifests\// })).toBe(3);
     expect(took).toBeGreaterThanOrEqual(3 * 400);
     expect(took).toBeLessThan(3 * 400 + 2 * 50 + 1500);
@@ -304,3 +317,52 @@ describe('item 16: one retry budget per operation', () => {
     expect(took).toBeLessThan(2 * 500 + 4000);
   });
 });
+
+/** The first of `ports` nothing listens on (a fixed port may be taken by another test run). */
+async function freePort(ports: readonly number[]): Promise<number | undefined> {
+  for (const port of ports) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  return undefined;
+}
+
+// Ports on the fetch spec's "bad ports" list, which undici's fetch refuses outright.
+const BLOCKED = [6000, 6665, 6666, 6667, 6668, 6669, 5060, 5061, 6697, 4190, 6566, 10080, 2049, 3659];
+
+describe('item 17: registries on ports that fetch blocks (undici fetch\'s bad-port list; node:http has none)', () => {
+  it('resolves, copies to and re-copies onto a real docker-registry on a blocked port', async () => {
+    const port = await freePort(BLOCKED);
+    if (port === undefined) throw new Error(`every blocked port in ${BLOCKED.join(',')} is taken`);
+    const blocked = await startRegistry({ port });
+    expect(blocked.host).toBe(`127.0.0.1:${port}`);
+    const c = client();
+    const stats = await c.copy(ref(img.ref), ref(`${blocked.host}/mirror/app:v1`), { noClobber: true });
+    expect(stats.digest).toBe(img.digest);
+    expect((await inspectRaw(blocked, 'mirror/app:v1')).digest).toBe(img.digest);
+    expect(await client().resolve(ref(`${blocked.host}/mirror/app:v1`))).toBe(img.digest);
+    const again = await client().copy(ref(img.ref), ref(`${blocked.host}/mirror/app:v1`), { noClobber: true });
+    expect(again.blobsUploaded).toBe(0);
+    await blocked.stop();
+  });
+
+  it('through the CLI, with the source behind a fault proxy on another blocked port', async () => {
+    const p1 = await freePort(BLOCKED);
+    if (p1 === undefined) throw new Error('no blocked port free');
+    const front = await startFaultProxy(src.host, [], { port: p1 });
+    const p2 = await freePort(BLOCKED.filter((p) => p !== p1));
+    if (p2 === undefined) throw new Error('no second blocked port free');
+    const target = await startRegistry({ port: p2 });
+    const r = await runCli(['-rename-remote-path', `${target.host}/m`, '-rename-template', '{{ .RemotePath }}/{{ .Repository }}:v1'], deployment(`${front.host}/h/app:v1`));
+    expect(r.stderr).not.toMatch(/error|bad port/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`image: ${target.host}/m/h/app:v1`);
+    expect((await inspectRaw(target, 'm/h/app:v1')).digest).toBe(img.digest);
+    await Promise.all([front.stop(), target.stop()]);
+  });
+});
+

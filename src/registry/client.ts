@@ -81,7 +81,8 @@ class RegistryClient implements ImageRegistry {
 
   async copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats> {
     const from = this.readRepo(src);
-    const id = from === repoOf(src) || src.digest ? src.identifier : await this.resolve(src);
+    // Through a mirror, a tag is first resolved on the canonical registry, then read by digest.
+    const id = !this.mirrors.has(src.registry) || src.digest ? src.identifier : await this.resolve(src);
     const m = await getManifest(this.ctx, from, id);
     this.remember(src, m.digest);
     if (dst.digest && dst.digest !== m.digest) throw new RegistryError(`cannot copy ${src.original} (${m.digest}) to ${dst.original}: the target names another digest`);
@@ -93,7 +94,7 @@ class RegistryClient implements ImageRegistry {
       await this.copier.copyManifest(from, m, repoOf(dst), dst.tag ?? m.digest, run);
       this.remember(dst, m.digest);
     }
-    if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run)).referrers;
+    if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run, this.mirrors.has(src.registry) ? repoOf(src) : undefined)).referrers;
     return run.stats;
   }
 

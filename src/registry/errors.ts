@@ -109,10 +109,19 @@ function parseDiagnostics(body: string): RegistryDiagnostic[] {
 }
 
 /** Builds a RegistryError from an unexpected response, reading (and so releasing) its body. */
-export async function errorFromResponse(method: string, url: string, res: Response, context?: string): Promise<RegistryError> {
+/** The parts of a response an error is built from (a RegistryResponse, or a fetch Response). */
+export interface ErrorResponse {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export async function errorFromResponse(method: string, url: string, res: ErrorResponse, context?: string): Promise<RegistryError> {
   let body = '';
   try {
-    body = method === 'HEAD' ? '' : await res.text();
+    // Read even for HEAD (empty): that releases the keep-alive socket.
+    body = await res.text();
   } catch {
     // The body is diagnostic only.
   }
@@ -122,5 +131,6 @@ export async function errorFromResponse(method: string, url: string, res: Respon
     : `${res.status} ${res.statusText}`.trim();
   const prefix = context ? `${context}: ` : '';
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}`, { method, url, status: res.status, diagnostics, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  const wait = res.status === 429 && retryAfterMs !== undefined ? ` (rate limited: the registry asks to retry after ${Math.ceil(retryAfterMs / 1000)}s)` : '';
+  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}${wait}`, { method, url, status: res.status, diagnostics, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }

@@ -1,6 +1,7 @@
-import type { AttestSettings } from '../attest/types';
+import type { AttestResult, AttestSettings } from '../attest/types';
 import type { VulnSettings } from '../vuln/types';
 import type { Result } from '../krm/results';
+import { checkWritable } from '../mappings/file';
 import type { Mappings } from '../mappings/format';
 import { withDigest } from '../reference';
 import type { Reference } from '../reference/types';
@@ -34,7 +35,9 @@ export function vulnWanted(o: VulnSettings): boolean {
 
 /** Reads and parses -vulncheck-report-template before anything else runs (Go parses it at setup). */
 export async function prepareVulnStage(o: VulnSettings): Promise<VulnPrepared> {
+  if (o.vulncheckReport) await checkWritable('-vulncheck-report', o.vulncheckReport);
   if (!o.vulncheckReportTemplate) return {};
+  await checkWritable('-vulncheck-report-output', o.vulncheckReportOutput);
   const { loadReportTemplate } = require('../vuln/template-report') as typeof import('../vuln/template-report');
   return { template: await loadReportTemplate(o.vulncheckReportTemplate) };
 }
@@ -79,19 +82,37 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
   return results;
 }
 
+/** The attestation stage in two steps: look (before any side effect), then create (once everything else passed). */
+export interface AttestStage {
+  /** Failures found while looking: the run fails before anything is written */
+  results: Result[];
+  create(): Promise<Result[]>;
+  close(): Promise<void>;
+}
+
 /** BinAuthz attestations, once per distinct digest. Loaded only when an attestor is set. */
-export async function attestStage(options: AttestSettings, states: readonly ImageState[], log: Logger): Promise<Result[]> {
-  if (!options.binauthzAttestor) return [];
-  const { attestImages } = require('../attest') as typeof import('../attest');
+export async function planAttestStage(options: AttestSettings, states: readonly ImageState[], log: Logger): Promise<AttestStage> {
+  if (!options.binauthzAttestor) return { results: [], create: async () => [], close: async () => undefined };
+  const { planAttestations } = require('../attest') as typeof import('../attest');
   const groups = byFinalDigest(states);
-  const outcomes = await attestImages([...groups.values()].map((g) => g.image), options, log);
-  const results: Result[] = [];
-  for (const o of outcomes) {
-    if (o.status !== 'failed') continue;
-    const group = groups.get(o.image.name)?.states ?? [];
-    pushAll(results, group.length ? resultsFor(group, o.error) : [{ message: o.error, severity: 'error' as const }]);
-  }
-  const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
-  log.info('attestations', { created: count('created'), existing: count('existing'), dryRun: count('dry-run') });
-  return results;
+  const plan = await planAttestations([...groups.values()].map((g) => g.image), options, log);
+  const toResults = (outcomes: readonly AttestResult[]): Result[] => {
+    const results: Result[] = [];
+    for (const o of outcomes) {
+      if (o.status !== 'failed') continue;
+      const group = groups.get(o.image.name)?.states ?? [];
+      pushAll(results, group.length ? resultsFor(group, o.error) : [{ message: o.error, severity: 'error' as const }]);
+    }
+    return results;
+  };
+  return {
+    results: toResults(plan.checked),
+    close: () => plan.close(),
+    async create() {
+      const outcomes = await plan.create();
+      const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
+      log.info('attestations', { created: count('created'), existing: count('existing'), dryRun: count('dry-run') });
+      return toResults(outcomes);
+    },
+  };
 }

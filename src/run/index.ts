@@ -1,7 +1,8 @@
 /**
  * The pipeline of one run, in the order that keeps side effects last:
  * compile and check everything the user gave -> locate images -> remap chain (lookups, copies) -> CVE gate ->
- * render the output -> only then write the mappings, push the mappings image and create attestations.
+ * render the output -> look up the attestor and existing attestations -> only then the side effects:
+ * create attestations, push the mappings image, write the mappings file.
  * stdout is written by the caller (emit.ts), after all of it.
  */
 import { readFile } from 'node:fs/promises';
@@ -31,7 +32,7 @@ import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
 import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
-import { attestStage, prepareVulnStage, vulnStage } from './checks';
+import { planAttestStage, prepareVulnStage, vulnStage } from './checks';
 import { failureResults } from './failures';
 import { supplySettings } from './supply';
 import type { SupplySettings } from './supply';
@@ -172,9 +173,8 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   log.debug('distinct images', { count: refs.length });
   if (settings.verifyOnly) {
     pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
-    if (hasErrors(results) || !input) return { results };
-    const text = verifiedOutput(input, results);
-    return { results, output: input.mode === 'krm' ? { kind: 'krm', text, items: listItems(input) } : { kind: 'stream', text } };
+    if (hasErrors(results)) return { results };
+    return { results, output: input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' } };
   }
   const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
@@ -196,22 +196,33 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
     const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
-    output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };
+    output = outputPlan(input, out.text);
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 
+  // Look up the attestor and existing attestations (read-only) before any side effect.
   const kustomize = supply.kustomizeImages(states);
+  const attest = await planAttestStage(settings, states, log);
+  pushAll(results, attest.results);
+  if (hasErrors(results)) {
+    await attest.close();
+    return { results };
+  }
+  // The side effects, each fallible one before the next: attestations (they only vouch for digests that passed
+  // every check), then the mappings image, then the files (checked writable at the start, replaced atomically).
+  pushAll(results, await attest.create());
+  if (hasErrors(results)) return { results };
   await writeMappings(settings, mappings, writeImg, registry, log);
   await kustomize?.write(settings.dryRun, log);
-  pushAll(results, await attestStage(settings, states, log));
-  if (hasErrors(results)) return { results };
   log.info('done', summary);
   return { results, output };
 }
 
-function listItems(input: Extract<Input, { mode: 'krm' }>): number {
+/** What the output stage must print for this input: a ResourceList with as many items, or a stream. */
+function outputPlan(input: Input, text: string): OutputPlan {
+  if (input.mode === 'stream') return { kind: 'stream', text, nonEmpty: input.text !== '' };
   const items = (input.list.value as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? items.length : 0;
+  return { kind: 'krm', text, items: Array.isArray(items) ? items.length : 0 };
 }
 
 function parseImageFlag(flag: string, value: string): Reference {
@@ -229,12 +240,12 @@ async function writeMappings(settings: RunSettings, mappings: Mappings, img: Ref
     log.info('dry-run, will not write mappings', { entries: Object.keys(mappings).length });
     return;
   }
-  if (settings.writeJsonMappingsFile) {
-    log.info('writing mappings file', { file: settings.writeJsonMappingsFile });
-    await writeFileAtomic('-write-json-mappings-file', settings.writeJsonMappingsFile, json);
-  }
   if (img) {
     const digest = await registry().pushMappingsImage(img, json);
     log.info('pushed mappings image', { image: img.original, digest });
+  }
+  if (settings.writeJsonMappingsFile) {
+    log.info('writing mappings file', { file: settings.writeJsonMappingsFile });
+    await writeFileAtomic('-write-json-mappings-file', settings.writeJsonMappingsFile, json);
   }
 }

@@ -25,6 +25,7 @@ import type { Input } from './input';
 import type { RunSettings } from './settings';
 import type { Occurrence } from './occurrences';
 import { resultAt } from './occurrences';
+import { pushAll } from '../util/arrays';
 
 export interface VerifySettings {
   pin: PinSettings;
@@ -107,14 +108,14 @@ export async function verifyStage(
   for (const ref of refs) {
     const occs = groups.get(ref.original) ?? [];
     const list = problems.get(ref.original) ?? [];
-    if (list.length) results.push(...failureResults(ref.original, occs, list.join('; ')));
+    if (list.length) pushAll(results, failureResults(ref.original, occs, list.join('; ')));
     // Scans and attestation lookups need a digest that exists.
     if (ref.digest && !list.some((p) => p.startsWith('does not exist'))) {
       states.push({ original: ref.original, occurrences: occs, outcome: { kind: 'mapped', target: ref, digest: ref.digest, final: ref.original } });
     }
   }
-  results.push(...(await vulnStage(options, states, {}, log)));
-  results.push(...(await attestationsExist(options, states, log)));
+  pushAll(results, await vulnStage(options, states, {}, log));
+  pushAll(results, await attestationsExist(options, states, log));
   if (hasErrors(results)) return onePerField(results);
   for (const s of states) for (const o of s.occurrences) results.push(resultAt(o, 'info', `image ${s.original} verified`, { currentValue: s.original }));
   log.info('verified', { images: refs.length, fields: results.length });
@@ -137,7 +138,7 @@ async function attestationsExist(options: RunSettings, states: readonly ImageSta
   for (const o of outcomes) {
     if (o.status === 'existing') continue;
     const message = o.status === 'failed' ? o.error : `no verified attestation by ${options.binauthzAttestor}`;
-    for (const s of byDigest.get(o.image.name) ?? []) results.push(...failureResults(s.original, s.occurrences, message));
+    for (const s of byDigest.get(o.image.name) ?? []) pushAll(results, failureResults(s.original, s.occurrences, message));
   }
   return results;
 }

@@ -50,10 +50,11 @@ export class Pinger {
     return this.insecure.has(host);
   }
 
-  ping(registry: string): Promise<PingResult> {
+  /** `once`: the caller's operation owns the retry budget, so a first ping is tried once. */
+  ping(registry: string, once = false): Promise<PingResult> {
     let p = this.cache.get(registry);
     if (!p) {
-      p = this.discover(registry);
+      p = this.discover(registry, once);
       this.cache.set(registry, p);
       p.then((r) => this.known.set(registry, r.scheme), () => undefined);
       // A failed ping may be transient; let a later request try again.
@@ -62,21 +63,21 @@ export class Pinger {
     return p;
   }
 
-  private async discover(registry: string): Promise<PingResult> {
-    if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry);
-    if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry);
+  private async discover(registry: string, once: boolean): Promise<PingResult> {
+    if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry, once);
+    if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry, once);
     try {
-      return await this.pingWith(this.opts.probe, 'https', registry);
+      return await this.pingWith(this.opts.probe, 'https', registry, true);
     } catch (e) {
       if (!isTlsMismatch(e)) throw e;
       this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
-      return this.pingWith(this.opts.doer, 'http', registry);
+      return this.pingWith(this.opts.doer, 'http', registry, once);
     }
   }
 
-  private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string): Promise<PingResult> {
+  private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string, once: boolean): Promise<PingResult> {
     const url = `${scheme}://${registry}/v2/`;
-    const res = await doer({ method: 'GET', url });
+    const res = await doer({ method: 'GET', url, once });
     if (res.status === 200) {
       await discard(res);
       return { scheme, challenge: { scheme: 'none' } };
@@ -97,7 +98,7 @@ export class Pinger {
 export function withScheme(inner: Doer, pinger: Pinger): Doer {
   return async (req) => {
     if (!req.registry) return inner(req);
-    const { scheme } = await pinger.ping(req.registry);
+    const { scheme } = await pinger.ping(req.registry, req.once);
     if (req.url.startsWith('/')) return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
     const target = new URL(req.url);
     if (scheme === 'https' && target.protocol === 'http:' && !pinger.isInsecure(target.host)) {

@@ -1,8 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../../util/log';
 import { isRegistryError, parseRetryAfter, safeUrl } from '../errors';
 import { isTemporaryNetworkError } from './neterror';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable } from './types';
 
 export interface RetryPolicy {
@@ -34,36 +33,24 @@ export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: n
   return exp / 2 + Math.random() * (exp / 2);
 }
 
+/** Retry-After longer than the cap: retrying early would only be refused again (and count against a quota). */
+const beyondCap = (retryAfterMs: number | undefined, policy: RetryPolicy): boolean => retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Set while an operation started by `retrying` runs: its requests are tried once each (the operation
- * owns the retry budget), so a retry wrapper around a retrying transport cannot multiply attempts.
- */
-const operation = new AsyncLocalStorage<string>();
-
-/** True inside `retrying`: the transport must not retry on its own. */
-export function insideOperation(): boolean {
-  return operation.getStore() !== undefined;
-}
-
-/**
  * Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation).
- * One budget per operation: nested operations and the requests inside run once per outer attempt, so an
- * operation makes at most `policy.attempts` tries and takes at most attempts × timeout plus the backoffs.
+ * Its requests must carry `once` (remote/context's `operation` does that), so the transport does not retry
+ * them too: one budget per operation, at most `policy.attempts` tries and attempts × timeout plus backoffs.
  */
 export async function retrying<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
-  if (insideOperation()) return fn(0);
-  return operation.run(what, () => retryLoop(what, policy, log, fn));
-}
-
-async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (e) {
-      if (attempt + 1 >= policy.attempts || !isTemporary(e)) throw e;
-      const wait = backoffMs(attempt, policy, isRegistryError(e) ? e.retryAfterMs : undefined);
+      const retryAfter = isRegistryError(e) ? e.retryAfterMs : undefined;
+      if (attempt + 1 >= policy.attempts || !isTemporary(e) || beyondCap(retryAfter, policy)) throw e;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying', { what, attempt: attempt + 1, waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
       await sleep(wait);
     }
@@ -72,14 +59,14 @@ async function retryLoop<T>(what: string, policy: RetryPolicy, log: Logger | und
 
 /**
  * Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again and
- * no enclosing operation (`retrying`) owns the budget.
+ * no enclosing operation owns the budget (`once`).
  */
 export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer {
   return async (req) => {
-    if (!isReplayable(req) || insideOperation()) return inner(req);
+    if (!isReplayable(req) || req.once) return inner(req);
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= policy.attempts;
-      let res: Response;
+      let res: RegistryResponse;
       try {
         res = await inner(req);
       } catch (e) {
@@ -90,7 +77,10 @@ export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer 
         continue;
       }
       if (last || !isRetryableStatus(res.status)) return res;
-      const wait = backoffMs(attempt, policy, parseRetryAfter(res.headers.get('retry-after')));
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      // Asked to wait longer than we ever would (a rate limit that resets in hours): fail now, the error says so.
+      if (beyondCap(retryAfter, policy)) return res;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying request', { method: req.method, url: safeUrl(req.url), status: res.status, waitMs: Math.round(wait) });
       await discard(res);
       await sleep(wait);
