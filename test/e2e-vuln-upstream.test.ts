@@ -46,6 +46,8 @@ describe('exec method, upstream flags', () => {
       `[error] apps/v1/Deployment/d0 spec.template.spec.containers[0].image: ${app.ref}: image ${app.digestRef} has 1 CVEs with risk > 10.00: CVE-2023-4911(score 7.80, risk 62.50)`,
     ]);
     expect(fs.existsSync(out)).toBe(false);
+    // upstream's log line per unacceptable CVE
+    expect(r.stderr).toMatch(/level=ERROR msg="Unacceptable vulnerability" cve=CVE-2023-4911 cvss=7\.8 risk=62\.5 images=\S*team\/app:1/);
   });
 
   test('-vulncheck-method trivy (the seed name) with -vulncheck-format trivy-json and -vulncheck-command', async () => {

@@ -62,6 +62,10 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
       if (entry) entry.vulncheck = vuln.toVulncheckRecord(r);
     }
   }
+  // Upstream's log: one line per unacceptable CVE, with the originals that carry it.
+  for (const [id, r] of vuln.rejections(mappings)) {
+    log.error('Unacceptable vulnerability', { cve: id, cvss: vuln.goFormatFloat32(r.cve.score, 1), risk: vuln.goFormatFloat32(r.cve.risk, 1), images: r.images.join(',') });
+  }
   const unused = vuln.unusedIgnores(options.vulncheckIgnoreCveList, checked.values());
   if (unused.length) log.info('some of the CVE ignores were not relevant to any image', { cves: unused.join(', ') });
   if (options.vulncheckReport) {

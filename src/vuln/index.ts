@@ -26,6 +26,7 @@ export { GrafeasVulnGetter, createGrafeasClient } from './grafeas';
 export type { GrafeasGetterOptions, OccurrenceLister } from './grafeas';
 export { digestName } from './digest';
 export { renderHtml, renderMarkdown, reportRowStatus, writeReport } from './report';
+export { rejections } from './template-report';
 export type { ReportMeta, ReportRow, ReportStatus } from './report';
 
 /** The settings checkImages reads, plus test and benchmark hooks. */
