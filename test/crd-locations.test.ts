@@ -103,6 +103,14 @@ describe('left alone', () => {
     }
   });
 
+  test('a Tekton $(params...) image is a parameter: reported, left as written, the run passes', async () => {
+    const doc = 'apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - name: s\n    image: $(params.builder)\n';
+    const r = await runCli(['-no-copy', '-debug'], doc);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(doc);
+    expect(r.stderr).toContain('[info] tekton.dev/v1/Task/t spec.steps[0].image: image $(params.builder) is a Tekton parameter, substituted when the task runs; left as it is');
+  });
+
   test('pod specs under status are never touched', async () => {
     const doc = [
       'apiVersion: example.com/v1',
