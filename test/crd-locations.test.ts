@@ -219,6 +219,23 @@ describe('-list-images', () => {
   });
 });
 
+test('KRM with -debug: the uncovered-image warning is a result in the ResourceList', async () => {
+  const input = [
+    'apiVersion: config.kubernetes.io/v1',
+    'kind: ResourceList',
+    'items:',
+    '- apiVersion: example.com/v1',
+    '  kind: Widget',
+    '  metadata: {name: w}',
+    '  spec: {baseImage: "foo:1"}',
+    '',
+  ].join('\n');
+  const r = await runCli(['-no-copy', '-debug'], input);
+  expect(r.code).toBe(0);
+  const out = load(r.stdout) as { results: Array<{ severity: string; field: { path: string } }> };
+  expect(out.results).toEqual([expect.objectContaining({ severity: 'warning', field: { path: 'spec.baseImage', currentValue: 'foo:1' } })]);
+});
+
 test('the embedded rules module matches rules/default-rules.yaml', () => {
   expect(() => execFileSync(process.execPath, [path.join(ROOT, 'rules', 'generate.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
 });
