@@ -436,6 +436,24 @@ describe('-registry-mirror', () => {
     expect(await mirror.requestCount({ method: 'GET', path: /\/cache\/team\/app\/blobs\// })).toBeGreaterThan(0);
   });
 
+  test('with -copy-referrers, the mirror\'s cosign tags must match the registry\'s', async () => {
+    const sig = { artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json', payload: 'app sig', tag: cosignTag(app.digest, '.sig') };
+    const pushed = await pushArtifact(src, 'team/app', sig);
+    expect((await pushArtifact(mirror, 'cache/team/app', sig)).digest).toBe(pushed.digest);
+    const args = ['-registry-mirror', `${src.host}=${mirror.host}/cache`, '-rename-remote-path', `${dst.host}/mirref`, '-rename-template', TAG_TEMPLATE, '-copy-referrers'];
+    const r = await runCli(args, manifest([app.ref]));
+    noError(r.stderr);
+    expect(r.code).toBe(0);
+    expect((await getManifest(dst, 'mirref/team/app', sig.tag)).digest).toBe(pushed.digest);
+
+    const forged = await pushArtifact(mirror, 'cache/team/app', { ...sig, payload: 'forged' });
+    const bad = await runCli(args.map((a) => a.replace('/mirref', '/mirref2')), manifest([app.ref]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(`mirror ${mirror.host}/cache/team/app:${sig.tag} is ${forged.digest}, but ${src.host}/team/app:${sig.tag} is ${pushed.digest}`);
+    expect((await getManifest(dst, 'mirref2/team/app', sig.tag)).status).toBe(404);
+  });
+
   test('a mirror serving another digest fails the run', async () => {
     await pushTestImage(mirror, 'cache/team/tool', '2.0', { platforms: 1, seed: 'tampered' });
     const r = await runCli(['-registry-mirror', `${src.host}=${mirror.host}/cache`], manifest([tool.ref]));
@@ -554,4 +572,27 @@ describe('-verify-only with the vulnerability gate and attestations', () => {
       await Promise.all([grafeas.stop(), kms.stop(), binauthz.stop()]);
     }
   }, 60_000);
+});
+
+describe('the typed FunctionConfig', () => {
+  test('spec.rename.keepTag, spec.platform, spec.mappings.write.kustomizeImages, spec.allowedRegistries through kpt --fn-config', async () => {
+    const dir = kptPackage('kpt-typed', manifest([app.ref]));
+    const file = path.join(tmp, 'kz-typed.yaml');
+    const config = path.join(tmp, 'typed-fn-config.yaml');
+    const arm = (app.children.find((c) => c.platform === 'linux/arm64') as { digest: string }).digest;
+    fs.writeFileSync(
+      config,
+      `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  rename:\n    keepTag: true\n  platform: linux/arm64\n` +
+        `  allowedRegistries: ${JSON.stringify(`^${src.host}/team/`)}\n  mappings:\n    write:\n      kustomizeImages: ${JSON.stringify(file)}\n`,
+    );
+    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`image: ${app.ref}@${arm} # keep me`);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`newTag: "1.0"\n  digest: "${arm}"`);
+
+    fs.writeFileSync(config, `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  verifyOnly: true\n`);
+    const verify = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(verify.stderr).toContain('[PASS]');
+    expect(verify.code).toBe(0);
+  });
 });

@@ -125,6 +125,33 @@ describe('exec method, upstream flags', () => {
     expect(r.stderr).toContain('vulncheck reporting requires both the template and output to be set');
   });
 
+  test('-vulncheck-report-template renders upstream\'s data, also when the gate fails; mappings are not written then', async () => {
+    const tmpl = path.join(tmp, 'report.tmpl');
+    fs.writeFileSync(tmpl, '{{ range $id, $r := .Rejections }}{{ $id }} {{ printf "%.1f" $r.CVSS }} {{ join "," $r.Images }}\n{{ end }}unused: {{ .UnusedIgnores }}\n{{ range $k, $m := .Mappings }}{{ $k }} {{ len $m.VulnCheckResult.Accepted }}\n{{ end }}');
+    const report = path.join(tmp, 'report.txt');
+    const out = mappingsFile();
+    const r = await runCli(
+      ['-vulncheck-command', scanner('--format', 'grype'), '-vulncheck-max-cvss', '7.6', '-vulncheck-ignore-cve-list', 'CVE-2099-1', '-vulncheck-report-template', tmpl, '-vulncheck-report-output', report, '-write-json-mappings-file', out],
+      deployment(app.ref),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(fs.readFileSync(report, 'utf8')).toBe(`CVE-2023-4911 7.8 ${app.ref}\nunused: [CVE-2099-1]\n${app.ref} 5\n`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a bad report template stops the run before any scan', async () => {
+    const tmpl = path.join(tmp, 'bad.tmpl');
+    fs.writeFileSync(tmpl, '{{ nope }}');
+    const log = path.join(tmp, 'never.jsonl');
+    const r = await runCli(['-vulncheck-command', scanner('--log', log), '-vulncheck-max-cvss', '5', '-vulncheck-report-template', tmpl, '-vulncheck-report-output', path.join(tmp, 'never.txt')], deployment(app.ref));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('failed parsing vulncheck report template, template: bad.tmpl:1: function "nope" not defined');
+    expect(fs.existsSync(log)).toBe(false);
+    expect(fs.existsSync(path.join(tmp, 'never.txt'))).toBe(false);
+  });
+
   test('-vulncheck-timeout 720h works (Node timers overflow at 2^31-1 ms)', async () => {
     const r = await runCli(['-vulncheck-command', scanner('--format', 'grype', '--delay', '300'), '-vulncheck-max-cvss', '11', '-vulncheck-timeout', '720h'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/timed out|TimeoutOverflowWarning/);

@@ -1,6 +1,7 @@
 import type { AttestResult, AttestSettings } from '../attest/types';
 import type { VulnSettings } from '../vuln/types';
 import type { Result } from '../krm/results';
+import { checkWritable } from '../mappings/file';
 import type { Mappings } from '../mappings/format';
 import { withDigest } from '../reference';
 import type { Reference } from '../reference/types';
@@ -34,7 +35,9 @@ export function vulnWanted(o: VulnSettings): boolean {
 
 /** Reads and parses -vulncheck-report-template before anything else runs (Go parses it at setup). */
 export async function prepareVulnStage(o: VulnSettings): Promise<VulnPrepared> {
+  if (o.vulncheckReport) await checkWritable('-vulncheck-report', o.vulncheckReport);
   if (!o.vulncheckReportTemplate) return {};
+  await checkWritable('-vulncheck-report-output', o.vulncheckReportOutput);
   const { loadReportTemplate } = require('../vuln/template-report') as typeof import('../vuln/template-report');
   return { template: await loadReportTemplate(o.vulncheckReportTemplate) };
 }
