@@ -57,11 +57,18 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   const ctx: EditContext = { text, eol: lineEnding(text) };
   const splices: Splice[] = [];
   const annotations = new Map<YamlNode, Array<[string, string]>>();
+  // An anchored scalar reached again through its aliases is edited once.
+  const scalars = new Map<YamlNode, string>();
   for (const e of edits) {
     switch (e.kind) {
-      case 'scalar':
+      case 'scalar': {
+        const before = scalars.get(e.node);
+        if (before === e.value) break;
+        if (before !== undefined) throw new ManifestError(`conflicting edits of one anchored value: ${JSON.stringify(before)} and ${JSON.stringify(e.value)}`);
+        scalars.set(e.node, e.value);
         splices.push(planScalar(e.node, e.value));
         break;
+      }
       case 'annotation': {
         let list = annotations.get(e.resource);
         if (!list) annotations.set(e.resource, (list = []));
