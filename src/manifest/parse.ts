@@ -205,6 +205,7 @@ function buildNode(src: string, open: number, children: YamlNode[] | null, state
 }
 
 const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
+const MERGE_TAG = /^([ \t]*(?:-[ \t]+)*)!!merge <<([ \t]*):/gm;
 
 /**
  * Nesting deeper than this is refused: js-yaml recurses per level and overflows Node's stack near 2,000, and
@@ -262,7 +263,21 @@ function describeChar(c: number): string {
  * control characters, tabs in indentation, duplicate keys (with both lines) and
  * nesting deeper than MAX_DEPTH. `source` prefixes error messages.
  */
-export function parseYamlStream(text: string, source?: string): YamlDoc[] {
+/**
+ * js-yaml 4 cannot read a tag on the first key of a block mapping (`- !!merge <<: *x`), which kpt writes for every
+ * merge key. `<<` with the padding after it loads the same and keeps every offset, so edits still land in place.
+ */
+function untagMergeKeys(text: string): string {
+  return text.includes('!!merge') ? text.replace(MERGE_TAG, (_m, lead: string, pad: string) => `${lead}<<${' '.repeat(8)}${pad}:`) : text;
+}
+
+/** The values of a stream, as parseYamlStream reads them, without positions (for checking output). */
+export function loadYamlValues(text: string): unknown[] {
+  return loadAll(untagMergeKeys(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+}
+
+export function parseYamlStream(original: string, source?: string): YamlDoc[] {
+  const text = untagMergeKeys(original);
   const bad = NON_PRINTABLE.exec(text);
   if (bad) throw new ManifestError(locationMessage(text, bad.index, `${describeChar(text.charCodeAt(bad.index))} is not allowed in YAML`, source));
   // js-yaml strips a BOM and reports offsets without it.
