@@ -1,26 +1,35 @@
-# reimage as a container KRM function (kpt `--image`, kustomize `container:`).
-# The build steps are the ones .ci/run exercises: npm ci, npm run build, a production-only install.
-FROM node:20-bookworm-slim AS build
+# reimage as a container KRM function (kpt `--image`, kustomize `container:`): Node 20 and one bundled file,
+# dist/bundle/reimage.js (scripts/bundle.js), with no node_modules in the image.
+#
+# On a normal machine, from the public node:20 image, building the bundle inside (needs the npm registry):
+#     docker build -t reimage .
+# Offline, as `npm run image` does (scripts/image.sh): a base built without a registry, the bundle from the context:
+#     podman build --build-arg BASE=localhost/reimage-base:KEY --build-arg BUNDLE=prebuilt -t localhost/reimage:dev .
+ARG BASE=docker.io/library/node:20-bookworm-slim
+ARG BUNDLE=source
+
+FROM ${BASE} AS bundle-source
 WORKDIR /src
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --no-audit --no-fund
-COPY src ./src
-RUN npm run build
-
-FROM node:20-bookworm-slim AS prod-deps
-WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.js ./scripts/
+COPY src ./src
+RUN node scripts/bundle.js
 
-FROM node:20-bookworm-slim
+# The bundle built before the image build (npm run bundle), so the build itself needs no network.
+FROM scratch AS bundle-prebuilt
+COPY dist/bundle/reimage.js /src/dist/bundle/reimage.js
+
+FROM bundle-${BUNDLE} AS bundle
+
+FROM ${BASE}
+# kpt runs function containers as nobody (65534); credentials are read from $DOCKER_CONFIG/config.json, so mount
+# them there: --mount type=bind,src=$HOME/.docker,dst=/home/node/.docker,rw=false
 ENV NODE_ENV=production \
     HOME=/home/node \
     DOCKER_CONFIG=/home/node/.docker
-WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY package.json ./
-COPY fn-config ./fn-config
-# Mount registry credentials read-only at /home/node/.docker (see README: Container form).
-USER node
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+COPY --from=bundle /src/dist/bundle/reimage.js /app/reimage.js
+USER 65534:65534
+WORKDIR /tmp
+ENTRYPOINT ["node", "/app/reimage.js"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests run for real: a registry, image tools, a browser.
+# Installs the system packages the tests run for real: a registry, image tools, a browser, podman.
 # As root it installs what is missing with apt; otherwise it names what to install and stops.
 set -euo pipefail
 
@@ -10,6 +10,11 @@ declare -A need=(
   [htpasswd]=apache2-utils
   [openssl]=openssl
   [chromium]=chromium
+  # the container form (npm run image, kpt --image, kustomize container:); crun fails here, runc works
+  [podman]=podman
+  [runc]=runc
+  [mmdebstrap]=mmdebstrap
+  [unzip]=unzip
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -85,7 +85,7 @@ describe('typed ReImage FunctionConfig', () => {
     [{ vulncheck: { timeout: 300 } }, 'field "spec.vulncheck.timeout" must be a Go duration string such as "5m" or "1h30m", got number 300'],
     [{ vulncheck: { timeout: '5 minutes' } }, 'field "spec.vulncheck.timeout": time: unknown unit " minutes" in duration "5 minutes"'],
     [{ vulncheck: { ignoreCVEs: 'CVE-1' } }, 'field "spec.vulncheck.ignoreCVEs" must be a list of strings, got string "CVE-1"'],
-    [{ vulncheck: { method: 'clair' } }, 'field "spec.vulncheck.method" must be one of trivy, grafeas, got "clair"'],
+    [{ vulncheck: { method: 'clair' } }, 'field "spec.vulncheck.method" must be one of exec, trivy, grafeas, got "clair"'],
     [{ rename: 'x' }, 'field "spec.rename" must be a mapping, got string "x"'],
     [{ rename: null }, 'field "spec.rename" must be a mapping, got null'],
     [{ rename: { template: null } }, 'field "spec.rename.template" must be a string, got null'],
@@ -122,7 +122,7 @@ describe('ConfigMap FunctionConfig', () => {
     });
     expect(r.options).toEqual({
       renameRemotePath: 'reg/x', renameForceDigest: true, verifyStaticJsonMappings: false, vulncheckMaxCvss: 7.5,
-      vulncheckTimeoutMs: 60_000, vulncheckIgnoreCveList: ['a', 'b'], insecureRegistries: ['h1', 'h2:5000'],
+      vulncheckTimeoutMs: 60_000, vulncheckIgnoreCveList: ['a, b,,'], insecureRegistries: ['h1', 'h2:5000'],
       concurrency: 3, dryRun: true,
     });
   });
@@ -152,7 +152,7 @@ describe('ConfigMap FunctionConfig', () => {
 
   test('the example file loads and validates', () => {
     const r = resolveOptions([], loadYaml('configmap.yaml'));
-    expect(r.options.vulncheckIgnoreCveList).toEqual(['CVE-2023-44487', 'CVE-2024-0001']);
+    expect(r.options.vulncheckIgnoreCveList).toEqual(['CVE-2023-44487, CVE-2024-0001']);
     expect(r.options.renameForceDigest).toBe(true);
     expect(r.warnings).toEqual([]);
   });
@@ -198,9 +198,9 @@ describe('precedence: defaults <- functionConfig <- flags', () => {
   });
 
   test('validation runs on the merged result', () => {
-    expect(errOf(() => resolveOptions(['-ignore', '('], null))).toBe('invalid -ignore regexp "(": missing closing )');
+    expect(errOf(() => resolveOptions(['-ignore', '('], null))).toBe('invalid -ignore regexp "(": error parsing regexp: missing closing ): `(`');
     expect(errOf(() => resolveOptions([], { ...FN, spec: { rename: { ignore: '[' } } }))).toBe(
-      'invalid -rename-ignore regexp "[": missing closing ]',
+      'invalid -rename-ignore regexp "[": error parsing regexp: missing closing ]: `[`',
     );
   });
 });

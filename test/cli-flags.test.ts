@@ -80,8 +80,11 @@ describe('Go flag syntax', () => {
       'vulncheck-max-cvss', 'vulncheck-ignore-images', 'vulncheck-method', 'grafeas-parent', 'trivy-command',
       'binauthz-attestor', 'gcp-kms-key', 'verify-static-json-mappings',
     ];
-    const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency'];
-    expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...ours].sort());
+    const upstream = ['vulncheck-command', 'vulncheck-format', 'vulncheck-max-risk', 'vulncheck-workers', 'vulncheck-report-template', 'vulncheck-report-output'];
+    const portOnly = ['mappings-format'];
+    const ours = ['h', 'annotate', 'vulncheck-report', 'grafeas-endpoint', 'binauthz-endpoint', 'kms-endpoint', 'insecure-registry', 'concurrency', 'registry-timeout', 'registry-attempts', 'default-rules', 'find-podspecs', 'list-images', 'list-format'];
+    const supplyChain = ['keep-tag', 'verify-only', 'allowed-registries', 'copy-referrers', 'platform', 'write-kustomize-images', 'registry-mirror'];
+    expect(FLAG_DEFS.map((d) => d.name).sort()).toEqual([...go, ...upstream, ...portOnly, ...ours, ...supplyChain].sort());
   });
 });
 
@@ -97,10 +100,9 @@ describe('typed values', () => {
     expect(parse('-vulncheck-max-cvss=1e1').vulncheckMaxCvss).toBe(10);
   });
 
-  test('comma lists: trimmed, empties dropped; ignore list last wins as in Go', () => {
-    expect(parse('-vulncheck-ignore-cve-list', ' CVE-1 , ,CVE-2,').vulncheckIgnoreCveList).toEqual(['CVE-1', 'CVE-2']);
-    expect(parse('-vulncheck-ignore-cve-list=a', '-vulncheck-ignore-cve-list=b').vulncheckIgnoreCveList).toEqual(['b']);
-    expect(parse('-vulncheck-ignore-cve-list=').vulncheckIgnoreCveList).toEqual([]);
+  test('-vulncheck-ignore-cve-list is repeatable, each occurrence kept whole (its [REGEXP=]CVE,… syntax is vuln/ignore\'s)', () => {
+    expect(parse('-vulncheck-ignore-cve-list', ' CVE-1 , ,CVE-2,').vulncheckIgnoreCveList).toEqual([' CVE-1 , ,CVE-2,']);
+    expect(parse('-vulncheck-ignore-cve-list=a', '-vulncheck-ignore-cve-list=^x{1,2}=b,c').vulncheckIgnoreCveList).toEqual(['a', '^x{1,2}=b,c']);
   });
 
   test('-insecure-registry is repeatable and comma separated', () => {

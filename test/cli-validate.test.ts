@@ -24,7 +24,7 @@ test.each<[Partial<Options>, string]>([
   [{ vulncheckIgnoreImages: 'a**' }, 'invalid -vulncheck-ignore-images regexp "a**": error parsing regexp: invalid nested repetition operator: `**`'],
   [{ rules: [{ kind: '(', apiVersion: '', imageJSONP: ['$.a'] }] }, 'invalid spec.rules[0].kind regexp "(": error parsing regexp: missing closing ): `(`'],
   [{ input: 'json' as Options['input'] }, 'invalid -input "json", should be k8s or yaml'],
-  [{ vulncheckMethod: 'clair' as Options['vulncheckMethod'] }, 'invalid -vulncheck-method "clair", should be trivy or grafeas'],
+  [{ vulncheckMethod: 'clair' as Options['vulncheckMethod'] }, 'invalid -vulncheck-method "clair", should be exec or trivy or grafeas'],
   [{ vulncheckMaxCvss: -1 }, '-vulncheck-max-cvss must be between 0 and 11, got -1'],
   [{ vulncheckMaxCvss: 11.5 }, '-vulncheck-max-cvss must be between 0 and 11, got 11.5'],
   [{ vulncheckMaxCvss: NaN }, '-vulncheck-max-cvss must be between 0 and 11, got NaN'],

@@ -93,17 +93,55 @@ describe('attestations', () => {
     expect(attestations()).toHaveLength(0);
   });
 
-  test('a missing attestor is a clear error', async () => {
-    const r = await runCli([...ARGS().map((x) => (x === ATTESTOR ? 'projects/p/attestors/nope' : x))], pods([b.ref]));
+  test('a missing attestor is a clear error, found before the mappings file is written', async () => {
+    const out = path.join(tmp, 'missing-attestor.json');
+    fs.writeFileSync(out, 'previous');
+    const r = await runCli([...ARGS().map((x) => (x === ATTESTOR ? 'projects/p/attestors/nope' : x)), '-write-json-mappings-file', out], pods([b.ref]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/projects\/p\/attestors\/nope/);
+    expect(fs.readFileSync(out, 'utf8')).toBe('previous');
   });
 
-  test('-dryrun creates nothing', async () => {
-    const r = await runCli([...ARGS(), '-dryrun'], pods([a.ref]));
+  test('a failed attestation leaves the previous mappings file in place', async () => {
+    kms.faults.badSignatureCrc32c = true;
+    const out = path.join(tmp, 'failed-attest.json');
+    fs.writeFileSync(out, 'previous');
+    const r = await runCli([...ARGS(), '-write-json-mappings-file', out], pods([b.ref]));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(fs.readFileSync(out, 'utf8')).toBe('previous');
+  });
+
+  test('-dryrun creates nothing: no occurrence, no KMS signature, the output still printed', async () => {
+    const signs = kms.calls.asymmetricSign;
+    const callsBefore = grafeas.calls.length;
+    const input = pods([a.ref]);
+    const r = await runCli([...ARGS(), '-dryrun'], input);
     expect(r.code).toBe(0);
+    expect(r.stdout).toBe(input);
+    expect(r.stderr).toMatch(/msg="dry run: would attest" img=127\.0\.0\.1:\d+\/team\/a@sha256:/);
     expect(attestations()).toHaveLength(0);
+    expect(grafeas.calls.slice(callsBefore).filter((c) => /create/i.test(c.method))).toEqual([]);
+    expect(kms.calls.asymmetricSign).toBe(signs);
+    // The mappings-only flow too.
+    const file = path.join(tmp, 'dry.json');
+    fs.writeFileSync(file, JSON.stringify({ 'team/a:1': { tag: a.ref, digest: a.digest } }));
+    const mo = await runCli([...ARGS(), '-dryrun', '-mappings-only', '-static-json-mappings-file', file, '-no-copy']);
+    expect(mo.code).toBe(0);
+    expect(attestations()).toHaveLength(0);
+    expect(kms.calls.asymmetricSign).toBe(signs);
+  });
+
+  test('a failing check (CVE gate) creates no attestation and writes no mappings file', async () => {
+    const out = path.join(tmp, 'gate.json');
+    const scanner = path.join(__dirname, 'support', 'scanner.js');
+    const r = await runCli([...ARGS(), '-write-json-mappings-file', out, '-vulncheck-max-cvss', '5', '-trivy-command', `${process.execPath} ${scanner} --fixture mixed`], pods([b.ref]));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/\[error\] v1\/Pod\/p0 spec\.containers\[0\]\.image: /);
+    expect(attestations()).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   test('-mappings-only attests every image in the mappings (the cleared-staging flow)', async () => {

@@ -11,6 +11,7 @@ import { startRegistry, writeDockerConfig } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { CLI, KPT, run, runCli } from './support/cli';
 import { match, startFaultProxy } from './support/fault-proxy';
+import { deployments } from './support/manifests';
 
 const TEMPLATE = '{{ .RemotePath }}/{{ .Repository }}:{{ .DigestHex }}';
 
@@ -33,13 +34,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const manifest = (images: string[]): string =>
-  images
-    .map(
-      (img, i) =>
-        `# deployment ${i}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d${i}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: ${img} # keep me\n`,
-    )
-    .join('---\n');
+const manifest = deployments;
 
 const hex = (digest: string): string => digest.slice('sha256:'.length);
 const renameArgs = (repoPrefix: string): string[] => ['-rename-remote-path', `${dst.host}/${repoPrefix}`, '-rename-template', TEMPLATE];

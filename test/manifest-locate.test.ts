@@ -1,6 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { compileRules, DEFAULT_RULES, isLocalConfig, locateImages, parseRulesConfig, resourceId } from '../src/manifest';
-import type { ImageRule } from '../src/manifest';
+import type { ImageRule, LocateOptions } from '../src/manifest';
 import { UsageError } from '../src/util/errors';
 
 const DEFAULTS = compileRules(DEFAULT_RULES);
@@ -13,8 +13,8 @@ const podSpec = (tag: string) => ({
   volumes: [{ name: 'v', image: { reference: `v-${tag}` } }, { name: 'w', emptyDir: {} }],
 });
 
-function images(resource: unknown, rules = DEFAULTS, mode: 'k8s' | 'yaml' = 'k8s'): string[] {
-  return locateImages(resource, rules, mode).map((f) => `${f.path.join('.')}=${String(f.value)}`);
+function images(resource: unknown, rules = DEFAULTS, mode: 'k8s' | 'yaml' = 'k8s', opts: LocateOptions = {}): string[] {
+  return locateImages(resource, rules, mode, opts).map((f) => `${f.path.join('.')}=${String(f.value)}`);
 }
 
 const TEMPLATE = 'spec.template.spec';
@@ -50,16 +50,18 @@ describe('built-in kinds', () => {
     ['v1', 'Deployment'],
     ['batch/v1', 'Deployment'],
     ['example.com/v1', 'CronJob'],
-  ])('%s %s is not a built-in', (apiVersion, kind) => {
+  ])('%s %s is not a built-in (with -find-podspecs=false)', (apiVersion, kind) => {
     const r = { apiVersion, kind, spec: { ...podSpec('x'), template: { spec: podSpec('y') }, jobTemplate: { spec: { template: { spec: podSpec('z') } } } } };
-    expect(images(r, NONE)).toEqual([]);
+    expect(images(r, NONE, 'k8s', { findPodSpecs: false })).toEqual([]);
+    // Pod specs anywhere still finds all three, as pod specs.
+    expect(locateImages(r, NONE, 'k8s').map((f) => f.foundBy)).toEqual(Array(12).fill('pod spec'));
   });
 
   test('paths use numbers for indexes; non-string values are returned for the caller to report', () => {
     const fields = locateImages({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ image: 5 }, { name: 'no-image' }, { image: null }, 'junk'] } }, NONE, 'k8s');
     expect(fields).toEqual([
-      { path: ['spec', 'containers', 0, 'image'], value: 5 },
-      { path: ['spec', 'containers', 2, 'image'], value: null },
+      { path: ['spec', 'containers', 0, 'image'], value: 5, foundBy: 'built-in Pod' },
+      { path: ['spec', 'containers', 2, 'image'], value: null, foundBy: 'built-in Pod' },
     ]);
   });
 
@@ -127,6 +129,12 @@ describe('default rules', () => {
   test('Argo Rollout', () => {
     const r = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { template: { spec: podSpec('r') } } };
     expect(images(r)).toEqual([
+      'spec.template.spec.containers.0.image=c-r',
+      'spec.template.spec.initContainers.0.image=i-r',
+      'spec.template.spec.ephemeralContainers.0.image=e-r',
+      'spec.template.spec.volumes.0.image.reference=v-r',
+    ]);
+    expect(images(r, DEFAULTS, 'k8s', { findPodSpecs: false })).toEqual([
       'spec.template.spec.containers.0.image=c-r',
       'spec.template.spec.initContainers.0.image=i-r',
       'spec.template.spec.ephemeralContainers.0.image=e-r',
@@ -221,16 +229,20 @@ describe('rule validation', () => {
   const ok: ImageRule = { kind: '^A$', apiVersion: '', imageJSONP: ['$.a'] };
 
   test('bad kind regexp names the rule, field and value', () => {
-    expect(compileError([ok, ok, { kind: '([', apiVersion: '', imageJSONP: [] }])).toMatch(/^rules-config rule 2: invalid kind regexp "\(\[": /);
+    expect(compileError([ok, ok, { kind: '([', apiVersion: '', imageJSONP: [] }])).toBe(
+      'rules-config rule 2: could not compile json matcher 2, failed to compile Kind regexp, error parsing regexp: missing closing ]: `[`',
+    );
   });
 
   test('bad apiVersion regexp', () => {
-    expect(compileError([{ kind: 'A', apiVersion: 'a)', imageJSONP: [] }])).toMatch(/^rules-config rule 0: invalid apiVersion regexp "a\)": /);
+    expect(compileError([{ kind: 'A', apiVersion: 'a)', imageJSONP: [] }])).toBe(
+      'rules-config rule 0: could not compile json matcher 0, failed to compile APIVersion regexp, error parsing regexp: unexpected ): `a)`',
+    );
   });
 
   test('Perl-only regexp syntax that RE2 refuses', () => {
-    expect(compileError([{ kind: '(?=x)', apiVersion: '', imageJSONP: [] }])).toMatch(/invalid kind regexp/);
-    expect(compileError([{ kind: '(a)\\1', apiVersion: '', imageJSONP: [] }])).toMatch(/invalid kind regexp/);
+    expect(compileError([{ kind: '(?=x)', apiVersion: '', imageJSONP: [] }])).toMatch(/failed to compile Kind regexp, error parsing regexp: invalid or unsupported Perl syntax/);
+    expect(compileError([{ kind: '(a)\\1', apiVersion: '', imageJSONP: [] }])).toMatch(/failed to compile Kind regexp, error parsing regexp: invalid escape sequence/);
   });
 
   test('Raw rules skip the regexps', () => {
@@ -238,28 +250,30 @@ describe('rule validation', () => {
   });
 
   test.each([
-    ['$.spec[', /missing \]/],
-    ['spec.image', /must start with \$/],
-    ['$.spec..', /expected a member name/],
-    ['$.a b', /unexpected/],
-    ['$[abc]', /invalid selector/],
-    ["$['unterminated", /unterminated/],
-    ['$.a[::-1]', /step must be positive/],
+    ['$.spec[', 'invalid syntax (position=6, reason=unrecognized input, near=[)'],
+    ['.. .. ..', 'invalid syntax (position=0, reason=unrecognized input, near=.. .. ..)'],
+    ['$.spec..', 'invalid syntax (position=6, reason=unrecognized input, near=..)'],
+    ['$.a b', 'invalid syntax (position=3, reason=unrecognized input, near= b)'],
+    ['$[abc]', 'invalid syntax (position=1, reason=unrecognized input, near=[abc])'],
+    ["$['unterminated", "invalid syntax (position=2, reason=unterminated quoted name, near='unterminated)"],
+    ['$.a[::-1]', 'invalid syntax (position=3, reason=slices with a step below 1 are not supported by this port, near=[::-1])'],
+    ['$.a[(@.length-1)]', 'invalid syntax (position=3, reason=script expressions [(...)] are not supported, near=[(@.length-1)])'],
+    ['$.a[?(@.b ==)]', 'invalid syntax (position=12, reason=unrecognized input, near=)])'],
+    ['$.a[?(@.b =~ /(/)]', 'invalid syntax (position=13, reason=invalid regexp: error parsing regexp: missing closing ): `(`, near=/(/)])'],
   ])('bad jsonpath %s', (q, msg) => {
     const m = compileError([ok, { kind: 'B', apiVersion: '', imageJSONP: ['$.ok', q] }]);
-    expect(m).toContain(`rules-config rule 1: invalid imageJSONP[1] ${JSON.stringify(q)}: `);
-    expect(m).toMatch(msg);
+    expect(m).toBe(`rules-config rule 1: could not compile json matcher 1, failed to parse jsonpath expression ${JSON.stringify(q)}, ${msg}`);
   });
 
   test('non-string values', () => {
-    expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: [3 as unknown as string] }])).toMatch(/rule 0: imageJSONP\[0\] must be a string/);
-    expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: 'x' as unknown as string[] }])).toMatch(/rule 0: imageJSONP must be a list/);
+    expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: [3 as unknown as string] }])).toMatch(/rule 0: .*imageJSONP entries must be strings, got number/);
+    expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: 'x' as unknown as string[] }])).toMatch(/rule 0: .*imageJSONP must be a list of strings/);
   });
 
-  describe('eval is off: filters and scripts never run', () => {
-    test('our parser rejects them at compile time', () => {
-      for (const q of ['$..[?(@.x)]', '$.spec.containers[?(@.name == "a")].image', '$.spec.containers[(@.length-1)].image']) {
-        expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: [q] }])).toMatch(/filter and script expressions .* not supported: jsonpath eval is disabled/);
+  describe('no user code runs: scripts are refused, filters are compiled here', () => {
+    test('our parser rejects scripts at compile time', () => {
+      for (const q of ['$.spec.containers[(@.length-1)].image', '$..[(@.x)]']) {
+        expect(compileError([{ kind: 'A', apiVersion: '', imageJSONP: [q] }])).toMatch(/script expressions \[\(\.\.\.\)\] are not supported/);
       }
     });
 

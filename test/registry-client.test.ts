@@ -175,15 +175,11 @@ describe('transport: redirects and auth', () => {
   it('tries HTTPS first for loopback, then plain HTTP; insecure registries go straight to HTTP', async () => {
     const f = await fake((req, res) => serveManifest(res, req.method ?? 'GET'));
     const urls: string[] = [];
-    const spy: typeof fetch = (input, init) => {
-      urls.push(String(input));
-      return fetch(input, init);
-    };
-    const mk = (insecure: string[]) => createTransport({ keychain: staticKeychain({}), insecureRegistries: insecure, fetchImpl: spy, semaphore: new Semaphore(2) });
-    await (await mk([]).doer({ method: 'GET', url: '/v2/x/manifests/v1', registry: f.host })).arrayBuffer();
+    const mk = (insecure: string[]) => createTransport({ keychain: staticKeychain({}), insecureRegistries: insecure, tap: (r) => urls.push(r.url), semaphore: new Semaphore(2) });
+    await (await mk([]).doer({ method: 'GET', url: '/v2/x/manifests/v1', registry: f.host })).bytes();
     expect(urls).toEqual([`https://${f.host}/v2/`, `http://${f.host}/v2/`, `http://${f.host}/v2/x/manifests/v1`]);
     urls.length = 0;
-    await (await mk([f.host]).doer({ method: 'GET', url: '/v2/x/manifests/v1', registry: f.host })).arrayBuffer();
+    await (await mk([f.host]).doer({ method: 'GET', url: '/v2/x/manifests/v1', registry: f.host })).bytes();
     expect(urls).toEqual([`http://${f.host}/v2/`, `http://${f.host}/v2/x/manifests/v1`]);
   });
 

@@ -47,8 +47,9 @@ test('importing src/vuln and checking with trivy loads no google-gax/grpc; using
       const img = { original: 'x', registry: '127.0.0.1:5000', repository: 'a', tag: undefined, digest: 'sha256:' + 'a'.repeat(64),
         context: '127.0.0.1:5000/a', identifier: 'sha256:' + 'a'.repeat(64), name: '127.0.0.1:5000/a@sha256:' + 'a'.repeat(64) };
       vuln.checkImages([img], { vulncheckMethod: 'trivy', vulncheckMaxCvss: 7, vulncheckIgnoreCveList: [], vulncheckIgnoreImages: '',
-        vulncheckTimeoutMs: 10000, vulncheckMaxRetries: 1, trivyCommand: '', grafeasParent: '', grafeasEndpoint: '', concurrency: 2,
-        argv: [process.execPath, ${JSON.stringify(path.join(ROOT, 'test', 'support', 'scanner.js'))}, '--fixture', 'clean'] }, log)
+        vulncheckTimeoutMs: 10000, vulncheckMaxRetries: 1, grafeasParent: '', grafeasEndpoint: '', concurrency: 2,
+        trivyCommand: ${JSON.stringify(`'${process.execPath}' '${path.join(ROOT, 'test', 'support', 'scanner.js')}' --fixture clean`)},
+        vulncheckMaxRisk: 0, vulncheckWorkers: 1, vulncheckCommand: '', vulncheckFormat: '', vulncheckReport: '', vulncheckReportTemplate: '', vulncheckReportOutput: '' }, log)
         .then(async (res) => {
           const afterTrivy = heavy();
           const client = vuln.createGrafeasClient('127.0.0.1:1');

@@ -1,60 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../src/util/errors';
-import { applyPolicy, buildPolicy, formatImageCheckError } from '../src/vuln/policy';
-import { formatBadEntry, formatCveEntry, goFormatFloat32, parseCveEntry } from '../src/vuln/format';
-import { parseTrivyReport, trivyScore } from '../src/vuln/trivy';
+import { applyPolicy, buildPolicy, formatImageCheckError, overLimit, policyDisabled, type PolicySettings } from '../src/vuln/policy';
+import { formatBadEntry, goFormatFloat32 } from '../src/vuln/format';
+import { allIgnoredCves, isIgnored, parseIgnoreSpec } from '../src/vuln/ignore';
+import { parseScannerReport } from '../src/vuln/reports';
+import { unusedIgnores } from '../src/vuln';
+import type { Vulnerability } from '../src/vuln/types';
 import { formatGoDuration } from '../src/gocompat/duration';
 
-const FIX = path.join(__dirname, 'fixtures', 'vuln', 'trivy');
-const fixture = (name: string) => parseTrivyReport(fs.readFileSync(path.join(FIX, `${name}.json`), 'utf8'), name);
+const FIX = path.join(__dirname, 'fixtures', 'vuln');
+const trivy = (name: string) => parseScannerReport(fs.readFileSync(path.join(FIX, 'trivy', `${name}.json`), 'utf8'), 'trivy-json');
+const grype = (name: string) => parseScannerReport(fs.readFileSync(path.join(FIX, 'grype', `${name}.json`), 'utf8'), 'grype-json');
 const IMG = '127.0.0.1:5000/test/app@sha256:1111111111111111111111111111111111111111111111111111111111111111';
-
-describe('trivy scores (fixtures, the Go rule)', () => {
-  test('mixed.json gives the README scores', () => {
-    const scores = Object.fromEntries(fixture('mixed').map((v) => [v.id, v.score]));
-    expect(scores).toEqual({
-      'CVE-2023-4911': 7.8,
-      'CVE-2023-44487': 7.5,
-      'CVE-2011-3374': 3.7, // V3 present beats the higher V2
-      'CVE-2005-2541': 10, // V2 only
-      'TEMP-0841856-B18BAF': 0, // no CVSS
-      'GHSA-3h5v-q93c-6h6q': 7.5,
-    });
-  });
-
-  test('null/missing Results and Vulnerabilities give no findings', () => {
-    expect(fixture('clean')).toEqual([]);
-    expect(fixture('no-results')).toEqual([]);
-    expect(parseTrivyReport('{"Results":null}', 'x')).toEqual([]);
-    expect(parseTrivyReport('{"Results":[null,{"Vulnerabilities":[]}]}', 'x')).toEqual([]);
-  });
-
-  test('duplicates keep the highest score once; V3 of 0 falls back to V2; CVSS null is 0', () => {
-    expect(fixture('dupes')).toEqual([
-      { id: 'CVE-2023-5363', score: 9.1, description: 'openssl: incorrect cipher key and IV length processing' },
-      { id: 'CVE-2023-6129', score: 0 },
-      { id: 'CVE-2024-0727', score: 5.5 },
-    ]);
-  });
-
-  test('trivyScore: highest over sources, V3 when non-zero else V2', () => {
-    expect(trivyScore({ a: { V3Score: 5, V2Score: 9 }, b: { V2Score: 6 } })).toBe(6);
-    expect(trivyScore({ a: { V3Score: 0, V2Score: 4 } })).toBe(4);
-    expect(trivyScore({ a: { V3Score: 'x' } })).toBe(0);
-    expect(trivyScore(undefined)).toBe(0);
-  });
-});
+const v = (id: string, score: number, risk = 0): Vulnerability => ({ id, score, risk, description: '' });
+const policy = (over: Partial<PolicySettings> = {}) => buildPolicy({ vulncheckMaxCvss: 0, vulncheckMaxRisk: 0, vulncheckIgnoreCveList: [], vulncheckIgnoreImages: '', ...over });
+const ids = (l: readonly Vulnerability[]) => l.map((x) => x.id);
 
 describe('Go number formats', () => {
-  test('%f of a float32: 6 decimals', () => {
-    expect(formatCveEntry('CVE-2023-4911', 7.8)).toBe('CVE-2023-4911:7.800000');
-    expect(formatCveEntry('CVE-2005-2541', 10)).toBe('CVE-2005-2541:10.000000');
-    expect(formatCveEntry('TEMP-1', 0)).toBe('TEMP-1:0.000000');
-    // a Grafeas float arrives as its float32 value
-    expect(formatCveEntry('X', 7.800000190734863)).toBe('X:7.800000');
-  });
-
   test('%.2f; ties round half to even on the exact float32 value, as strconv does', () => {
     expect(formatBadEntry('CVE-a', 9.8)).toBe('CVE-a(9.80)');
     expect(goFormatFloat32(0.125, 2)).toBe('0.12'); // exact tie → even (JS toFixed says 0.13)
@@ -66,81 +29,123 @@ describe('Go number formats', () => {
     expect(goFormatFloat32(-0.001, 2)).toBe('-0.00');
   });
 
-  test('parseCveEntry inverts formatCveEntry', () => {
-    expect(parseCveEntry('CVE-2023-4911:7.800000')).toEqual({ id: 'CVE-2023-4911', score: 7.8 });
-    expect(parseCveEntry('nonsense')).toBeUndefined();
-  });
-
   test('Go durations', () => {
     expect(formatGoDuration(30_000)).toBe('30s');
-    expect(formatGoDuration(300)).toBe('300ms');
     expect(formatGoDuration(600_000)).toBe('10m0s');
-    expect(formatGoDuration(90_500)).toBe('1m30.5s');
-    expect(formatGoDuration(3_600_000)).toBe('1h0m0s');
+    expect(formatGoDuration(720 * 3_600_000)).toBe('720h0m0s');
   });
 });
 
-describe('applyPolicy (VulnChecker.Check)', () => {
-  const vulns = () => fixture('mixed');
-
-  test('bad = over max and not ignored; ignored = over max and listed; found = at or under max', () => {
-    const r = applyPolicy(IMG, vulns(), buildPolicy(7.5, ['CVE-2005-2541', 'CVE-2011-3374'], ''));
-    expect(r.bad.map((v) => v.id)).toEqual(['CVE-2023-4911']);
-    expect(r.ignored).toEqual(['CVE-2005-2541:10.000000']);
-    // CVE-2011-3374 is on the ignore list but under the max: the Go tool records it as found
-    expect(r.found).toEqual([
-      'CVE-2023-44487:7.500000',
-      'CVE-2011-3374:3.700000',
-      'TEMP-0841856-B18BAF:0.000000',
-      'GHSA-3h5v-q93c-6h6q:7.500000',
-    ]);
+describe('applyPolicy (upstream VulnChecker.Check)', () => {
+  test('trivy mixed.json at max 7.5: rejected = over and not ignored; ignored = over and listed; accepted = the rest', () => {
+    const r = applyPolicy(IMG, trivy('mixed'), policy({ vulncheckMaxCvss: 7.5, vulncheckIgnoreCveList: ['CVE-2005-2541,CVE-2011-3374'] }));
+    expect(ids(r.rejected)).toEqual(['CVE-2023-4911']);
+    expect(ids(r.ignored)).toEqual(['CVE-2005-2541']);
+    // CVE-2011-3374 is on the ignore list but within the limit: accepted, as Go records it
+    expect(ids(r.accepted)).toEqual(['CVE-2011-3374', 'CVE-2023-44487', 'GHSA-3h5v-q93c-6h6q', 'TEMP-0841856-B18BAF']);
     expect(r.failure).toBe(`image ${IMG} has 1 CVEs with score > 7.50: CVE-2023-4911(7.80)`);
     expect(r.skipped).toBe(false);
     expect(r.all).toHaveLength(6);
   });
 
-  test('the failure lists entries sort.Strings-ed, comma separated, max as %.2f', () => {
-    const r = applyPolicy(IMG, vulns(), buildPolicy(3.7, [], ''));
-    expect(r.failure).toBe(`image ${IMG} has 4 CVEs with score > 3.70: CVE-2005-2541(10.00),CVE-2023-44487(7.50),CVE-2023-4911(7.80),GHSA-3h5v-q93c-6h6q(7.50)`);
-    expect(r.found).toEqual(['CVE-2011-3374:3.700000', 'TEMP-0841856-B18BAF:0.000000']);
+  test('the seed failure: entries sort.Strings-ed, comma separated, max as %.2f; a CVE with no CVSS (5.0) fails a 4.0 gate', () => {
+    const r = applyPolicy(IMG, trivy('mixed'), policy({ vulncheckMaxCvss: 4 }));
+    expect(r.failure).toBe(
+      `image ${IMG} has 5 CVEs with score > 4.00: CVE-2005-2541(10.00),CVE-2023-44487(7.50),CVE-2023-4911(7.80),GHSA-3h5v-q93c-6h6q(7.50),TEMP-0841856-B18BAF(5.00)`,
+    );
+    expect(ids(r.accepted)).toEqual(['CVE-2011-3374']);
   });
 
-  test('score equal to the max passes (strictly greater fails), compared as float32', () => {
-    const r = applyPolicy(IMG, [{ id: 'G', score: Math.fround(7.8) }], buildPolicy(7.8, [], ''));
-    expect(r.bad).toEqual([]);
-    expect(r.found).toEqual(['G:7.800000']);
+  test('grype mixed.json with a max risk only: the score is not a limit', () => {
+    const r = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxRisk: 5 }));
+    expect(ids(r.rejected)).toEqual(['CVE-2023-44487', 'CVE-2023-4911']);
+    expect(r.failure).toBe(`image ${IMG} has 2 CVEs with risk > 5.00: CVE-2023-44487(score 7.50, risk 8.50),CVE-2023-4911(score 7.80, risk 62.50)`);
   });
 
-  test('max CVSS 0 disables: nothing recorded, skipped', () => {
-    const r = applyPolicy(IMG, vulns(), buildPolicy(0, [], ''));
-    expect(r).toMatchObject({ found: [], ignored: [], bad: [], failure: undefined, skipped: true });
+  test('grype mixed.json with both limits: over either one rejects', () => {
+    const r = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxCvss: 7.6, vulncheckMaxRisk: 10 }));
+    expect(ids(r.rejected)).toEqual(['CVE-2023-4911']); // 7.8 > 7.6 (and risk 62.5 > 10)
+    expect(ids(r.accepted)).toEqual(['CVE-2005-2541', 'CVE-2011-3374', 'CVE-2023-44487', 'CVE-2024-0001', 'GHSA-3h5v-q93c-6h6q']);
+    const r2 = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxCvss: 11, vulncheckMaxRisk: 8 }));
+    expect(ids(r2.rejected)).toEqual(['CVE-2023-44487', 'CVE-2023-4911']);
+    expect(r2.failure).toMatch(/has 2 CVEs with score > 11\.00 or risk > 8\.00: /);
+  });
+
+  test('overLimit is upstream\'s expression, in float32', () => {
+    expect(overLimit(v('a', 7.8), { maxCvss: 7.8, maxRisk: 0 })).toBe(false); // equal passes
+    expect(overLimit(v('a', Math.fround(7.8)), { maxCvss: 7.8, maxRisk: 0 })).toBe(false);
+    expect(overLimit(v('a', 7.81), { maxCvss: 7.8, maxRisk: 0 })).toBe(true);
+    expect(overLimit(v('a', 10, 99), { maxCvss: 0, maxRisk: 0 })).toBe(false); // both off
+    expect(overLimit(v('a', 10, 2), { maxCvss: 0, maxRisk: 1 })).toBe(true);
+    expect(overLimit(v('a', 1, 1), { maxCvss: 0, maxRisk: 1 })).toBe(false);
+  });
+
+  test('both limits 0 disable: nothing recorded, skipped', () => {
+    expect(policyDisabled(policy())).toBe(true);
+    expect(applyPolicy(IMG, trivy('mixed'), policy())).toMatchObject({ accepted: [], ignored: [], rejected: [], failure: undefined, skipped: true });
+    expect(policyDisabled(policy({ vulncheckMaxRisk: 1 }))).toBe(false);
   });
 
   test('no vulnerabilities: pass with empty lists', () => {
-    expect(applyPolicy(IMG, [], buildPolicy(5, [], ''))).toMatchObject({ found: [], ignored: [], bad: [], failure: undefined, skipped: false });
+    expect(applyPolicy(IMG, [], policy({ vulncheckMaxCvss: 5 }))).toMatchObject({ accepted: [], ignored: [], rejected: [], failure: undefined, skipped: false });
   });
 
-  test('duplicate ids are merged keeping the highest score', () => {
-    const r = applyPolicy(IMG, [{ id: 'A', score: 3 }, { id: 'A', score: 9 }, { id: 'A', score: 5 }], buildPolicy(7, [], ''));
+  test('duplicate ids (Grafeas) are merged keeping the highest score', () => {
+    const r = applyPolicy(IMG, [v('A', 3), v('A', 9), v('A', 5)], policy({ vulncheckMaxCvss: 7 }));
     expect(r.failure).toBe(`image ${IMG} has 1 CVEs with score > 7.00: A(9.00)`);
-    expect(r.found).toEqual([]);
   });
 
   test('formatImageCheckError sorts by string (byte order), not by score', () => {
-    expect(formatImageCheckError('i', 1, [{ id: 'b', score: 2 }, { id: 'B', score: 9 }, { id: 'a', score: 5 }])).toBe('image i has 3 CVEs with score > 1.00: B(9.00),a(5.00),b(2.00)');
+    expect(formatImageCheckError('i', { maxCvss: 1, maxRisk: 0 }, [v('b', 2), v('B', 9), v('a', 5)])).toBe('image i has 3 CVEs with score > 1.00: B(9.00),a(5.00),b(2.00)');
+  });
+});
+
+describe('-vulncheck-ignore-cve-list specs', () => {
+  const spec = parseIgnoreSpec(['CVE-1, CVE-2', '^127\\.0\\.0\\.1:5000/test/=CVE-3,CVE-4', 'x{1,2}=CVE-5', 'CVE-1']);
+
+  test('plain lists apply to every image; REGEXP= lists only where the regexp matches registry/repository@digest', () => {
+    expect(isIgnored(spec, IMG, 'CVE-1')).toBe(true);
+    expect(isIgnored(spec, IMG, 'CVE-2')).toBe(true); // trimmed
+    expect(isIgnored(spec, IMG, 'CVE-3')).toBe(true);
+    expect(isIgnored(spec, 'gcr.io/other@sha256:1', 'CVE-3')).toBe(false);
+    expect(isIgnored(spec, 'gcr.io/xx@sha256:1', 'CVE-5')).toBe(true); // the regexp may hold commas
+    expect(isIgnored(spec, IMG, 'CVE-9')).toBe(false);
+  });
+
+  test('AllCVEs: every CVE named, sorted, once', () => {
+    expect(allIgnoredCves(spec)).toEqual(['CVE-1', 'CVE-2', 'CVE-3', 'CVE-4', 'CVE-5']);
+  });
+
+  test('an image-scoped ignore ignores only that image\'s CVE', () => {
+    const p = policy({ vulncheckMaxCvss: 7, vulncheckIgnoreCveList: ['/team/=CVE-2023-4911'] });
+    expect(applyPolicy('r.io/team/a@sha256:1', [v('CVE-2023-4911', 7.8)], p).failure).toBeUndefined();
+    expect(applyPolicy('r.io/other/a@sha256:1', [v('CVE-2023-4911', 7.8)], p).failure).toMatch(/CVE-2023-4911\(7\.80\)/);
+  });
+
+  test('unused ignores are the listed CVEs that ignored nothing', () => {
+    const p = policy({ vulncheckMaxCvss: 7, vulncheckIgnoreCveList: ['CVE-2005-2541,CVE-2011-3374', 'nomatch=CVE-2023-4911'] });
+    const r = applyPolicy(IMG, trivy('mixed'), p);
+    // CVE-2011-3374 is within the limit (not ignored), CVE-2023-4911's regexp does not match this image
+    expect(unusedIgnores(['CVE-2005-2541,CVE-2011-3374', 'nomatch=CVE-2023-4911'], [r])).toEqual(['CVE-2011-3374', 'CVE-2023-4911']);
+  });
+
+  test('a bad regexp is a usage error naming the flag and the entry', () => {
+    expect(() => parseIgnoreSpec(['(=CVE-1'])).toThrow(UsageError);
+    expect(() => parseIgnoreSpec(['(=CVE-1'])).toThrow(/-vulncheck-ignore-cve-list entry "\(=CVE-1"/);
   });
 });
 
 describe('buildPolicy', () => {
-  test('trims and drops empty CVE entries; compiles RE2 image regexps', () => {
-    const p = buildPolicy(7, [' CVE-1 ', '', 'CVE-2'], '^gcr\\.io/');
-    expect([...p.ignoreCves]).toEqual(['CVE-1', 'CVE-2']);
-    expect(p.ignoreImages?.test('gcr.io/x@sha256:1')).toBe(true);
-    expect(buildPolicy(7, [], '').ignoreImages).toBeUndefined();
+  test('compiles RE2 image regexps', () => {
+    const p = policy({ vulncheckMaxCvss: 7, vulncheckIgnoreImages: '^(?:gcr\\.io|quay\\.io)/' });
+    expect(p.ignoreImages?.('gcr.io/x@sha256:1')).toBe(true);
+    expect(p.ignoreImages?.('docker.io/x@sha256:1')).toBe(false);
+    expect(policy().ignoreImages).toBeUndefined();
   });
 
-  test('bad regexp and negative max are usage errors', () => {
-    expect(() => buildPolicy(7, [], '(')).toThrow(UsageError);
-    expect(() => buildPolicy(-1, [], '')).toThrow(/max-cvss/);
+  test('bad regexp and negative limits are usage errors', () => {
+    expect(() => policy({ vulncheckIgnoreImages: '(' })).toThrow(UsageError);
+    expect(() => policy({ vulncheckMaxCvss: -1 })).toThrow(/max-cvss/);
+    expect(() => policy({ vulncheckMaxRisk: -1 })).toThrow(/max-risk/);
   });
 });

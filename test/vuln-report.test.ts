@@ -9,18 +9,19 @@ import type { VulnCheckResult } from '../src/vuln/types';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const policy = buildPolicy(7.5, ['CVE-2005-2541'], '');
+const policy = buildPolicy({ vulncheckMaxCvss: 7.5, vulncheckMaxRisk: 0, vulncheckIgnoreCveList: ['CVE-2005-2541'], vulncheckIgnoreImages: '' });
+const v = (id: string, score: number) => ({ id, score, risk: 0, description: '' });
 
 function rows(): ReportRow[] {
   const failing = applyPolicy(`r.example/app@${D('1')}`, [
-    { id: 'CVE-2023-4911', score: 7.8 },
-    { id: 'CVE-2005-2541', score: 10 },
-    { id: 'CVE-2023-44487', score: 7.5 },
-    { id: 'CVE-2011-3374', score: 3.7 },
+    v('CVE-2023-4911', 7.8),
+    v('CVE-2005-2541', 10),
+    v('CVE-2023-44487', 7.5),
+    v('CVE-2011-3374', 3.7),
   ], policy);
-  const passing = applyPolicy(`r.example/web@${D('2')}`, [{ id: 'CVE-2024-1', score: 5 }], policy);
-  const error: VulnCheckResult = { found: [], ignored: [], bad: [], failure: undefined, all: [], skipped: false, error: 'trivy command "trivy image" exited with code 1 <boom> & | pipe' };
-  const skipped: VulnCheckResult = { found: [], ignored: [], bad: [], failure: undefined, all: [], skipped: true, skipReason: 'matches -vulncheck-ignore-images' };
+  const passing = applyPolicy(`r.example/web@${D('2')}`, [v('CVE-2024-1', 5)], policy);
+  const error: VulnCheckResult = { accepted: [], ignored: [], rejected: [], failure: undefined, all: [], skipped: false, error: 'trivy command "trivy image" exited with code 1 <boom> & | pipe' };
+  const skipped: VulnCheckResult = { accepted: [], ignored: [], rejected: [], failure: undefined, all: [], skipped: true, skipReason: 'matches -vulncheck-ignore-images' };
   return [
     { originals: ['web:1.0', 'docker.io/library/web:1.0'], image: `r.example/web:2222`, digest: D('2'), result: passing },
     // hostile text: must show as text, never as markup

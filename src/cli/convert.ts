@@ -38,7 +38,7 @@ export function parseValueText(def: FlagDef, raw: string, choices = true): Optio
         throw new ValueError(`parse error (${(e as Error).message})`);
       }
     case 'list':
-      return splitList(raw);
+      return def.whole ? [raw] : splitList(raw);
     case 'string':
       if (choices) checkChoice(def, raw);
       return raw;

@@ -20,7 +20,7 @@ type KindOf<V> = V extends boolean
 /** Every Options key is a flag, except inline rules (FunctionConfig only). */
 export type FlagKey = Exclude<keyof Options, 'rules'>;
 
-export type FlagGroup = 'general' | 'input' | 'rename' | 'copy' | 'mappings' | 'vulncheck' | 'attest' | 'registry';
+export type FlagGroup = 'general' | 'input' | 'rename' | 'copy' | 'mappings' | 'vulncheck' | 'attest' | 'registry' | 'policy';
 
 interface FlagSpec<K extends FlagKey> {
   /** Flag name without dashes; also the ConfigMap data key. */
@@ -38,6 +38,10 @@ interface FlagSpec<K extends FlagKey> {
   max?: number;
   /** A repeated list flag appends; otherwise the last occurrence wins, as in Go. */
   repeatable?: boolean;
+  /** A list flag whose occurrences are kept whole, not split on commas (the value has its own syntax). */
+  whole?: boolean;
+  /** Default shown in help and the schema when the option's own default is '' meaning "not given". */
+  shownDefault?: string;
   /** Dotted path under `spec` of the typed FunctionConfig; absent: command line only. */
   spec?: string;
 }
@@ -54,7 +58,7 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     name: 'concurrency',
     kind: 'int',
     group: 'general',
-    help: 'how many registry, scan and attestation operations run at once',
+    help: 'how many registry and attestation operations run at once (scans: -vulncheck-workers)',
     min: 1,
     spec: 'concurrency',
   },
@@ -81,6 +85,37 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     arg: 'file',
     help: 'YAML definition of kind/image-path rules (kind: Raw for raw YAML input rules)',
     spec: 'rulesConfig',
+  },
+  defaultRules: {
+    name: 'default-rules',
+    kind: 'bool',
+    group: 'input',
+    help: 'apply the built-in image rules for well-known custom resources (rules/default-rules.yaml) after your own',
+    spec: 'defaultRules',
+  },
+  findPodSpecs: {
+    name: 'find-podspecs',
+    kind: 'bool',
+    group: 'input',
+    help: 'find images in pod specs inside any kind (containers, initContainers, ephemeralContainers, image volumes), not only the core workloads',
+    spec: 'findPodSpecs',
+  },
+  listImages: {
+    name: 'list-images',
+    kind: 'bool',
+    group: 'input',
+    help: 'print every image field found (resource, field path, image, the rule or location that found it); rewrite and copy nothing',
+    spec: 'listImages',
+  },
+  listFormat: {
+    name: 'list-format',
+    aliases: ['o'],
+    kind: 'string',
+    group: 'input',
+    arg: 'format',
+    help: 'format of the -list-images inventory: text (one line per field) or json',
+    choices: ['text', 'json'],
+    spec: 'listFormat',
   },
   ignore: {
     name: 'ignore',
@@ -122,9 +157,31 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     help: 'the final renamed image will be transformed to digest form before output',
     spec: 'rename.forceDigest',
   },
+  keepTag: {
+    name: 'keep-tag',
+    kind: 'bool',
+    group: 'rename',
+    help: 'write digest pins as name:tag@sha256:..., keeping the name and tag as written (implies -rename-force-digest; mappings are unchanged)',
+    spec: 'rename.keepTag',
+  },
+  platform: {
+    name: 'platform',
+    kind: 'string',
+    group: 'rename',
+    arg: 'os/arch[/variant]',
+    help: "pin (and copy) only this platform's manifest from an image index; the output and mappings carry its digest (implies -rename-force-digest)",
+    spec: 'platform',
+  },
 
   clobber: { name: 'clobber', kind: 'bool', group: 'copy', help: 'allow overwriting remote images', spec: 'copy.clobber' },
   noCopy: { name: 'no-copy', kind: 'bool', group: 'copy', help: 'disable copying of renamed images', spec: 'copy.disabled' },
+  copyReferrers: {
+    name: 'copy-referrers',
+    kind: 'bool',
+    group: 'copy',
+    help: 'copy what refers to each copied image too: cosign sha256-<hex>.sig/.att/.sbom tags and OCI 1.1 referrers (API or fallback tag), for the index and every platform, recursively',
+    spec: 'copy.referrers',
+  },
 
   staticJsonMappingsFile: {
     name: 'static-json-mappings-file',
@@ -172,14 +229,31 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     help: 'write final image mappings to a registry image',
     spec: 'mappings.write.image',
   },
+  mappingsFormat: {
+    name: 'mappings-format',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'format',
+    help: 'JSON format of written mappings: seed (ignoredCVEs/foundCVEs) or upstream (vulncheckResult); both are read',
+    choices: ['seed', 'upstream'],
+    spec: 'mappings.write.format',
+  },
+  writeKustomizeImages: {
+    name: 'write-kustomize-images',
+    kind: 'string',
+    group: 'mappings',
+    arg: 'file',
+    help: 'write final image mappings as a kustomize images: list (name, newName, newTag or digest), for kustomization.yaml or Flux spec.images',
+    spec: 'mappings.write.kustomizeImages',
+  },
 
   vulncheckMethod: {
     name: 'vulncheck-method',
     kind: 'string',
     group: 'vulncheck',
     arg: 'method',
-    help: 'vulnerability check method (trivy or grafeas)',
-    choices: ['trivy', 'grafeas'],
+    help: 'vulnerability check method: exec (run -vulncheck-command; trivy is its seed-era name, which defaults to -trivy-command) or grafeas',
+    choices: ['exec', 'trivy', 'grafeas'],
     spec: 'vulncheck.method',
   },
   vulncheckMaxCvss: {
@@ -187,17 +261,28 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     kind: 'float',
     group: 'vulncheck',
     arg: 'score',
-    help: 'maximum CVSS vulnerability score; 0 disables checks, 11 records CVEs but fails none',
+    help: 'maximum CVSS vulnerability score; 0 (with -vulncheck-max-risk 0) disables checks, 11 records CVEs but fails none',
     min: 0,
     max: 11,
     spec: 'vulncheck.maxCVSS',
+  },
+  vulncheckMaxRisk: {
+    name: 'vulncheck-max-risk',
+    kind: 'float',
+    group: 'vulncheck',
+    arg: 'risk',
+    help: 'maximum vulnerability risk score (grype-json); 0 disables the risk limit',
+    min: 0,
+    spec: 'vulncheck.maxRisk',
   },
   vulncheckIgnoreCveList: {
     name: 'vulncheck-ignore-cve-list',
     kind: 'list',
     group: 'vulncheck',
-    arg: 'list',
-    help: 'comma separated list of vulnerabilities to ignore',
+    arg: '[REGEXP=]CVE,...',
+    help: 'comma separated list of vulnerabilities to ignore; with REGEXP= only for images whose registry/repository@digest matches; repeatable',
+    repeatable: true,
+    whole: true,
     spec: 'vulncheck.ignoreCVEs',
   },
   vulncheckIgnoreImages: {
@@ -231,12 +316,58 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     help: 'write a per-image report of CVEs and mappings to this file (.md or .html)',
     spec: 'vulncheck.report',
   },
+  vulncheckReportTemplate: {
+    name: 'vulncheck-report-template',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'file',
+    help: 'a file containing a Go template (with sprig functions) to render for vulncheck reporting; needs -vulncheck-report-output',
+    spec: 'vulncheck.reportTemplate',
+  },
+  vulncheckReportOutput: {
+    name: 'vulncheck-report-output',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'file',
+    help: 'a file to write the vulncheck report to; needs -vulncheck-report-template',
+    spec: 'vulncheck.reportOutput',
+  },
+  vulncheckCommand: {
+    name: 'vulncheck-command',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'command',
+    help: 'the command to run to retrieve vulnerability scans in -vulncheck-format (the image registry/repository@digest is added as the last arg; output capped at 128 MiB)',
+    shownDefault: 'grype --by-cve -o json',
+    spec: 'vulncheck.command',
+  },
+  vulncheckFormat: {
+    name: 'vulncheck-format',
+    kind: 'string',
+    group: 'vulncheck',
+    arg: 'format',
+    help: 'the output format of the vulncheck command (trivy-json,grype-json); trivy-json with -vulncheck-method trivy or -trivy-command',
+    choices: ['trivy-json', 'grype-json'],
+    shownDefault: 'grype-json',
+    spec: 'vulncheck.format',
+  },
+  vulncheckWorkers: {
+    name: 'vulncheck-workers',
+    kind: 'int',
+    group: 'vulncheck',
+    arg: 'n',
+    help: 'number of concurrent image vulnerability scans; 0 means one per CPU',
+    min: 0,
+    shownDefault: 'number of CPUs',
+    spec: 'vulncheck.workers',
+  },
   trivyCommand: {
     name: 'trivy-command',
     kind: 'string',
     group: 'vulncheck',
     arg: 'command',
-    help: "the command to run to retrieve vulnerability scans in trivy's JSON format (the image id will be added as an additional arg)",
+    help: "seed-era form of -vulncheck-command for trivy's JSON format (the image id will be added as an additional arg)",
+    shownDefault: 'trivy image -f json',
     spec: 'vulncheck.trivyCommand',
   },
   grafeasParent: {
@@ -298,6 +429,47 @@ const TABLE: { readonly [K in FlagKey]: FlagSpec<K> } = {
     repeatable: true,
     spec: 'registries.insecure',
   },
+  registryTimeoutMs: {
+    name: 'registry-timeout',
+    kind: 'duration',
+    group: 'registry',
+    help: 'per registry request try: how long to wait for the response headers, and for each gap in a body',
+    spec: 'registries.timeout',
+  },
+  registryAttempts: {
+    name: 'registry-attempts',
+    kind: 'int',
+    group: 'registry',
+    help: 'tries per registry operation, the first included; an operation fails after at most attempts x timeout plus backoff (0.25 s doubling, at most 15 s each)',
+    min: 1,
+    max: 100,
+    spec: 'registries.attempts',
+  },
+  registryMirrors: {
+    name: 'registry-mirror',
+    kind: 'list',
+    group: 'registry',
+    arg: 'REGISTRY=MIRROR',
+    help: 'read manifests and blobs of REGISTRY from MIRROR (host[:port][/path]); names stay canonical and every digest is checked by a HEAD on REGISTRY; repeatable or comma separated',
+    repeatable: true,
+    spec: 'registries.mirrors',
+  },
+
+  verifyOnly: {
+    name: 'verify-only',
+    kind: 'bool',
+    group: 'policy',
+    help: 'change and copy nothing: fail unless every image is pinned by digest, exists, and passes the static mappings, -allowed-registries, vulnerability and attestation checks',
+    spec: 'verifyOnly',
+  },
+  allowedRegistries: {
+    name: 'allowed-registries',
+    kind: 'string',
+    group: 'policy',
+    arg: 'regexp',
+    help: 'every final image\'s REGISTRY/REPOSITORY (e.g. ghcr.io/org/app) must match this expression',
+    spec: 'allowedRegistries',
+  },
 };
 
 export const FLAG_DEFS: readonly FlagDef[] = (Object.keys(TABLE) as FlagKey[]).map(
@@ -325,4 +497,5 @@ export const GROUP_TITLES: Readonly<Record<FlagGroup, string>> = {
   vulncheck: 'Vulnerability checks',
   attest: 'Attestation (Binary Authorization)',
   registry: 'Registries',
+  policy: 'Verification and policy',
 };

@@ -1,9 +1,8 @@
 /** --help and --version texts; the flag list is rendered from the flag table in Go's PrintDefaults format. */
-import * as fs from 'fs';
-import * as path from 'path';
 import { formatGoDuration } from '../gocompat/duration';
 import { FLAG_DEFS, FlagDef, FlagGroup, GROUP_TITLES } from './flagdefs';
 import { DEFAULT_OPTIONS } from './options';
+import { packageVersion } from '../util/version';
 
 const GO_TYPE: Readonly<Record<FlagDef['kind'], string>> = {
   bool: '',
@@ -16,6 +15,7 @@ const GO_TYPE: Readonly<Record<FlagDef['kind'], string>> = {
 
 /** Go prints "(default X)" only for non-zero defaults, strings quoted. */
 function defaultSuffix(d: FlagDef): string {
+  if (d.shownDefault !== undefined) return ` (default ${d.kind === 'string' ? JSON.stringify(d.shownDefault) : d.shownDefault})`;
   const v = DEFAULT_OPTIONS[d.key];
   if (v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) return '';
   if (d.kind === 'duration') return ` (default ${formatGoDuration(v as number)})`;
@@ -63,14 +63,6 @@ export function helpText(): string {
   }
   const sections = [...groups].map(([g, entries]) => `${GROUP_TITLES[g]}:\n${entries.join('\n')}`);
   return `${HEADER}\n\n${sections.join('\n\n')}\n`;
-}
-
-/** package.json sits two levels up from both src/cli (ts-jest) and dist/cli (built). */
-export function packageVersion(): string {
-  const file = path.join(__dirname, '..', '..', 'package.json');
-  const pkg: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const v = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
-  return typeof v === 'string' ? v : 'unknown';
 }
 
 export function versionText(): string {

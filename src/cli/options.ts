@@ -4,6 +4,8 @@
  */
 import type { AttestSettings } from '../attest/types';
 import type { PipelineSettings } from '../run/settings';
+import type { SupplyFlags } from '../run/supply';
+import { SUPPLY_DEFAULTS } from '../run/supply';
 import type { VulnSettings } from '../vuln/types';
 
 /**
@@ -11,13 +13,13 @@ import type { VulnSettings } from '../vuln/types';
  * reads (PipelineSettings, VulnSettings, AttestSettings); this is their union plus the CLI's own.
  * Flag names follow the Go reimage; the comment names the flag.
  */
-export interface Options extends PipelineSettings, VulnSettings, AttestSettings {
+export interface Options extends PipelineSettings, VulnSettings, AttestSettings, SupplyFlags {
   /** -V / --version */
   version: boolean;
   /** -h / --help */
   help: boolean;
-  /** -vulncheck-method: "trivy" | "grafeas"; default "trivy" */
-  vulncheckMethod: 'trivy' | 'grafeas';
+  /** -vulncheck-method: "exec" (default; "trivy" is the seed's name for it) | "grafeas" */
+  vulncheckMethod: 'exec' | 'trivy' | 'grafeas';
 }
 
 import type { ImageRule } from '../manifest/types';
@@ -35,6 +37,10 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   annotate: true,
   rulesConfig: '',
   rules: [],
+  defaultRules: true,
+  findPodSpecs: true,
+  listImages: false,
+  listFormat: 'text',
   mappingsOnly: false,
   ignore: '',
   renameIgnore: '^$',
@@ -48,14 +54,21 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   staticJsonMappingsFile: '',
   staticJsonMappingsImg: '',
   verifyStaticJsonMappings: true,
-  vulncheckMethod: 'trivy',
+  vulncheckMethod: 'exec',
   vulncheckMaxCvss: 0,
   vulncheckIgnoreCveList: [],
   vulncheckIgnoreImages: '',
   vulncheckTimeoutMs: 10 * 60 * 1000,
   vulncheckMaxRetries: 20,
   vulncheckReport: '',
-  trivyCommand: 'trivy image -f json',
+  trivyCommand: '',
+  vulncheckCommand: '',
+  vulncheckFormat: '',
+  vulncheckMaxRisk: 0,
+  vulncheckWorkers: 0,
+  vulncheckReportTemplate: '',
+  vulncheckReportOutput: '',
+  mappingsFormat: 'seed',
   grafeasParent: '',
   grafeasEndpoint: '',
   binauthzAttestor: '',
@@ -64,4 +77,8 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   kmsEndpoint: '',
   insecureRegistries: [],
   concurrency: 8,
+  registryTimeoutMs: 60_000,
+  registryAttempts: 5,
+  ...SUPPLY_DEFAULTS,
+  registryMirrors: [],
 } satisfies Options);

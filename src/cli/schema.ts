@@ -11,8 +11,12 @@ type JsonValue = string | number | boolean | null | JsonValue[] | JsonSchema;
 export const DURATION_PATTERN = '^\\+?(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$';
 
 function leafSchema(d: FlagDef): JsonSchema {
-  const s: JsonSchema = { description: `${d.help} (flag -${d.name})` };
+  const s: JsonSchema = { description: `${d.help} (flag -${d.name}${d.shownDefault !== undefined ? `; default ${d.shownDefault}` : ''})` };
   const def = DEFAULT_OPTIONS[d.key];
+  // An option whose '' or 0 means "not given" publishes no default of its own.
+  if (d.shownDefault !== undefined && (d.kind === 'string' || d.kind === 'int')) {
+    return d.kind === 'string' ? { ...s, type: 'string', ...(d.choices ? { enum: [...d.choices] } : {}) } : { ...s, type: 'integer', ...(d.min !== undefined ? { minimum: d.min } : {}) };
+  }
   switch (d.kind) {
     case 'bool':
       return { ...s, type: 'boolean', default: def as boolean };

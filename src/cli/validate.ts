@@ -7,7 +7,8 @@ import { UsageError } from '../util/errors';
 import { FLAG_DEFS, flagByKey, FlagKey } from './flagdefs';
 import { compileGoRegexp } from '../gocompat/regexp';
 import { DEFAULT_RENAME_TEMPLATE, Options } from './options';
-import { splitShellWords } from '../gocompat/shellwords';
+import { parseMirror } from '../reference/mirror';
+import { parsePlatform } from '../reference/platform';
 import { hasUserinfo } from '../util/text';
 
 const ATTESTOR = /^projects\/[^/\s]+\/attestors\/[^/\s]+$/;
@@ -48,12 +49,17 @@ function checkNumbers(o: Options): void {
   if (!(o.vulncheckTimeoutMs > 0) || !Number.isFinite(o.vulncheckTimeoutMs)) {
     fail(`${flag('vulncheckTimeoutMs')} must be positive, got ${o.vulncheckTimeoutMs}ms`);
   }
+  // A Node timer holds at most 2^31-1 ms (24.8 days); a longer one fires at once.
+  if (!(o.registryTimeoutMs > 0) || o.registryTimeoutMs > 2 ** 31 - 1) {
+    fail(`${flag('registryTimeoutMs')} must be between 1ms and 596h, got ${o.registryTimeoutMs}ms`);
+  }
 }
 
 function checkChoices(o: Options): void {
   for (const d of FLAG_DEFS) {
     const choices: readonly string[] | undefined = d.choices;
     const v = o[d.key];
+    if (v === '' && d.shownDefault !== undefined) continue; // not given
     if (choices && typeof v === 'string' && !choices.includes(v)) {
       fail(`invalid ${flag(d.key)} ${JSON.stringify(v)}, should be ${choices.join(' or ')}`);
     }
@@ -111,16 +117,19 @@ function checkEndpoints(o: Options): void {
 }
 
 function checkVulnAndAttest(o: Options, warnings: string[]): void {
-  const checking = o.vulncheckMaxCvss > 0;
-  let trivyWords: string[] = [];
-  try {
-    trivyWords = splitShellWords(o.trivyCommand);
-  } catch (e) {
-    fail(`could not parse ${flag('trivyCommand')} ${JSON.stringify(o.trivyCommand)}: ${(e as Error).message}`);
+  const checking = o.vulncheckMaxCvss > 0 || o.vulncheckMaxRisk > 0;
+  // Go splits the command at setup whether or not checks are on; a bad one fails either way.
+  // Loaded only when a scanner flag is set, so the offline path stays small.
+  if (checking || o.vulncheckCommand || o.trivyCommand || o.vulncheckFormat || o.vulncheckIgnoreCveList.length > 0) {
+    (require('../vuln/scanner') as typeof import('../vuln/scanner')).resolveScanner(o);
+    // Regexps in REGEXP=CVE,… entries compile at startup, as Go's flag.Var Set does.
+    (require('../vuln/ignore') as typeof import('../vuln/ignore')).parseIgnoreSpec(o.vulncheckIgnoreCveList);
   }
-  if (checking && o.vulncheckMethod === 'trivy' && trivyWords.length === 0) fail(`${flag('trivyCommand')} is empty`);
   if (checking && o.vulncheckMethod === 'grafeas' && o.grafeasParent === '') {
     fail(`${flag('vulncheckMethod')} grafeas needs ${flag('grafeasParent')} (e.g. projects/my-project-id)`);
+  }
+  if ((o.vulncheckReportTemplate === '') !== (o.vulncheckReportOutput === '')) {
+    fail(`vulncheck reporting requires both the template and output to be set (${flag('vulncheckReportTemplate')} and ${flag('vulncheckReportOutput')})`);
   }
   if (o.grafeasParent !== '' && !GRAFEAS_PARENT.test(o.grafeasParent)) {
     fail(`invalid ${flag('grafeasParent')} ${JSON.stringify(o.grafeasParent)}: want projects/PROJECT`);
@@ -161,6 +170,28 @@ function checkMappings(o: Options, warnings: string[]): void {
   if (o.noCopy && o.clobber) warnings.push(`${flag('clobber')} has no effect with ${flag('noCopy')}`);
 }
 
+/** The issue-11 flags: syntax, and -verify-only's promise to change nothing. */
+function checkSupplyChain(o: Options, warnings: string[]): void {
+  const syntax = (key: FlagKey, f: () => unknown): void => {
+    try {
+      f();
+    } catch (e) {
+      fail(`${flag(key)}: ${(e as Error).message}`);
+    }
+  };
+  if (o.platform !== '') syntax('platform', () => parsePlatform(o.platform));
+  for (const m of o.registryMirrors) syntax('registryMirrors', () => parseMirror(m));
+  checkRegexp(flag('allowedRegistries'), o.allowedRegistries);
+  if (o.verifyOnly) {
+    for (const key of ['writeJsonMappingsFile', 'writeJsonMappingsImg', 'writeKustomizeImages'] as const) {
+      if (o[key] !== '') fail(`${flag('verifyOnly')} changes nothing, so it cannot be combined with ${flag(key)}`);
+    }
+    if (o.mappingsOnly) fail(`${flag('verifyOnly')} checks manifests, so it cannot be combined with ${flag('mappingsOnly')}`);
+    if (o.copyReferrers) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('verifyOnly')}: nothing is copied`);
+  }
+  if (o.copyReferrers && o.noCopy) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('noCopy')}`);
+}
+
 /** Throws UsageError on the first invalid setting; returns warnings about ineffective ones. */
 export function validateOptions(o: Options): string[] {
   const warnings: string[] = [];
@@ -178,5 +209,6 @@ export function validateOptions(o: Options): string[] {
   checkMappings(o, warnings);
   checkVulnAndAttest(o, warnings);
   checkEndpoints(o);
+  checkSupplyChain(o, warnings);
   return warnings;
 }

@@ -34,21 +34,25 @@ function engine(): Re2js {
 const LITERAL = /^(?:[A-Za-z0-9_/:@,=%' -]|\\[.\-/+*?()[\]{}|^$\\])+$/;
 const UNESCAPE = /\\(.)/g;
 
-/** `^?(lit|lit)$?`, `^?lit$?`, or the empty pattern: a literal matcher, or undefined when re2js is needed. */
+/** `^?pre(lit|lit)post$?`, `^?lit$?` or the empty pattern: a literal matcher, or undefined when re2js is needed. */
 function literalMatcher(source: string): ((s: string) => boolean) | undefined {
   let body = source;
   const start = body.startsWith('^');
   if (start) body = body.slice(1);
   const end = body.endsWith('$') && !body.endsWith('\\$');
   if (end) body = body.slice(0, -1);
+  const isLit = (x: string): boolean => x === '' || (LITERAL.test(x) && !x.endsWith('\\'));
   let alts: string[];
-  const group = /^\((?:\?:)?(.*)\)$/.exec(body);
+  const group = /^([^()]*)\((?:\?:)?([^()]*)\)([^()]*)$/.exec(body);
   if (group) {
-    alts = (group[1] as string).split('|');
-    // A split on an escaped `\|` would change the meaning; leave those to re2js.
-    if (alts.some((a) => a === '' || a.endsWith('\\') || !LITERAL.test(a))) return undefined;
+    const [, pre = '', inner = '', post = ''] = group;
+    // An escaped paren or bar inside would change the meaning of the split; leave those to re2js.
+    if (!isLit(pre) || !isLit(post) || /\\[()|]/.test(body)) return undefined;
+    const parts = inner.split('|');
+    if (parts.some((a) => a === '' || !isLit(a))) return undefined;
+    alts = parts.map((a) => pre + a + post);
   } else {
-    if (body !== '' && !LITERAL.test(body)) return undefined;
+    if (!isLit(body)) return undefined;
     alts = [body];
   }
   const lits = alts.map((a) => a.replace(UNESCAPE, '$1'));

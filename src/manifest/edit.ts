@@ -11,6 +11,7 @@ import { isUnprintable, renderKey, renderScalar } from './quote';
 import { applySplices, lineEndOf, lineEnding } from './text';
 import type { Splice } from './text';
 import type { Edit, YamlNode } from './types';
+import { pushAll } from '../util/arrays';
 
 // Appended blocks (results) go after anything added inside the mapping's last entry at the same spot.
 const APPEND_RANK = 1;
@@ -101,7 +102,7 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
         break;
     }
   }
-  for (const [resource, list] of annotations) splices.push(...planAnnotations(ctx, resource, list));
+  for (const [resource, list] of annotations) pushAll(splices, planAnnotations(ctx, resource, list));
   try {
     return applySplices(text, splices);
   } catch (err) {

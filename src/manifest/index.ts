@@ -13,9 +13,12 @@ export { decodeInput } from './decode';
 export type { FindResult } from './parse';
 export { applyEdits } from './edit';
 export { isSafePlain, quoteDouble, quoteSingle, renderScalar } from './quote';
-export { locateImages } from './locate';
-export { compileRules, parseRulesConfig, DEFAULT_RULES } from './rules';
-export type { CompiledRules, CompiledRule, CompiledQuery } from './rules';
+export { locateAll, locateImages, nodeBudget } from './locate';
+export type { ImageLikeField, LocateOptions, LocateResult } from './locate';
+export { compileRules, compileRuleSets, parseRulesConfig, DEFAULT_RULES, DEFAULT_RULE_SET } from './rules';
+export type { RuleSet } from './rules';
+export type { CompiledRules, CompiledRule } from './rules';
+export type { ParsedJsonPath } from './jsonpath';
 export { isLocalConfig, resourceId, LOCAL_CONFIG_ANNOTATION } from './resource';
 export { ManifestError } from './errors';
 export type {

@@ -2,28 +2,30 @@
  * Image-location rules in the Go reimage's format: `kind` and `apiVersion`
  * regexps (RE2 syntax) and `imageJSONP` queries. Kind `Raw` marks a rule for
  * `-input yaml` documents. Everything is validated when compiled, so a bad
- * rule fails the run before any work starts.
+ * rule fails the run before any work starts, with the Go tool's wording.
+ *
+ * The built-in rules are data: rules/default-rules.yaml, embedded at build
+ * time in default-rules-data.ts.
  */
 import { load } from 'js-yaml';
-import type { ImageRule } from './types';
 import { parseGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
-import { JsonPathSyntaxError, parseJsonPath, queryJsonPath } from './jsonpath';
-
-export interface CompiledQuery {
-  source: string;
-  path: ReadonlyArray<string | number>;
-}
+import { DEFAULT_RULES_SOURCE, DEFAULT_RULES_YAML } from './default-rules-data';
+import { parseJsonPath, queryJsonPath } from './jsonpath';
+import type { ParsedJsonPath } from './jsonpath';
+import type { ImageRule } from './types';
 
 export interface CompiledRule {
-  /** Position in the list given to compileRules, for messages */
+  /** Position in its rule set, for messages */
   index: number;
+  /** Where the rule came from and which it is, e.g. `rules/default-rules.yaml rule 4 (^Image$)`; shown by -list-images */
+  label: string;
   /** Kind `Raw`: applies to any document in yaml mode, has no kind/apiVersion test */
   raw: boolean;
   kind: GoRegexp | undefined;
   apiVersion: GoRegexp | undefined;
-  queries: readonly CompiledQuery[];
+  queries: readonly ParsedJsonPath[];
 }
 
 export interface CompiledRules {
@@ -33,78 +35,67 @@ export interface CompiledRules {
   readonly raw: CompiledRule | undefined;
 }
 
-const POD_SPEC_CONTAINERS = (base: string): string[] => [
-  `${base}.containers[*].image`,
-  `${base}.initContainers[*].image`,
-  `${base}.ephemeralContainers[*].image`,
-];
-
-const ARGO_TEMPLATES = (base: string): string[] => [
-  `${base}[*].container.image`,
-  `${base}[*].script.image`,
-  `${base}[*].initContainers[*].image`,
-  `${base}[*].sidecars[*].image`,
-  `${base}[*].containerSet.containers[*].image`,
-];
-
-/** Rules for well-known CRDs; they go after the user's rules, so a user rule for the same kind wins. */
-export const DEFAULT_RULES: readonly ImageRule[] = Object.freeze([
-  // The Go tool's only default rule.
-  { kind: '^Prometheus$', apiVersion: '^monitoring\\.coreos\\.com/v1$', imageJSONP: ['$.spec.image', '$.spec.containers[*].image', '$.spec.initContainers[*].image'] },
-  { kind: '^(Service|Configuration)$', apiVersion: '^serving\\.knative\\.dev/v1$', imageJSONP: ['$.spec.template.spec.containers[*].image', '$.spec.template.spec.initContainers[*].image'] },
-  { kind: '^Rollout$', apiVersion: '^argoproj\\.io/v1alpha1$', imageJSONP: POD_SPEC_CONTAINERS('$.spec.template.spec') },
-  { kind: '^(Workflow|WorkflowTemplate|ClusterWorkflowTemplate)$', apiVersion: '^argoproj\\.io/v1alpha1$', imageJSONP: ARGO_TEMPLATES('$.spec.templates') },
-  { kind: '^CronWorkflow$', apiVersion: '^argoproj\\.io/v1alpha1$', imageJSONP: ARGO_TEMPLATES('$.spec.workflowSpec.templates') },
-]);
-
-function fail(index: number, what: string, err: unknown): never {
-  const msg = err instanceof Error ? err.message : String(err);
-  throw new UsageError(`rules-config rule ${index}: ${what}: ${msg}`, { cause: err });
+/** One source of rules: the FunctionConfig's spec.rules, a -rules-config file, the built-ins. */
+export interface RuleSet {
+  /** Names the source in messages: `spec.rules`, `rules-config FILE`, `rules/default-rules.yaml` */
+  origin: string;
+  rules: readonly ImageRule[];
 }
 
-function compileRegexp(index: number, field: string, source: unknown): GoRegexp {
-  if (typeof source !== 'string') fail(index, `${field} must be a string`, `got ${source === null ? 'null' : typeof source}`);
+function fail(origin: string, index: number, what: string): never {
+  // The part after the colon is the Go tool's own message (CompileJSONImageFinders).
+  throw new UsageError(`${origin} rule ${index}: could not compile json matcher ${index}, ${what}`);
+}
+
+function compileRegexp(origin: string, index: number, field: 'Kind' | 'APIVersion', source: unknown): GoRegexp {
+  if (typeof source !== 'string') fail(origin, index, `${field} must be a string, got ${source === null ? 'null' : typeof source}`);
   try {
     return parseGoRegexp(source);
   } catch (e) {
-    return fail(index, `invalid ${field} regexp ${JSON.stringify(source)}`, e);
+    return fail(origin, index, `failed to compile ${field} regexp, ${(e as Error).message}`);
   }
 }
 
-function compileQuery(index: number, k: number, source: unknown): CompiledQuery {
-  if (typeof source !== 'string') fail(index, `imageJSONP[${k}] must be a string`, `got ${source === null ? 'null' : typeof source}`);
-  const what = `invalid imageJSONP[${k}] ${JSON.stringify(source)}`;
+function compileQuery(origin: string, index: number, source: unknown): ParsedJsonPath {
+  if (typeof source !== 'string') fail(origin, index, `imageJSONP entries must be strings, got ${source === null ? 'null' : typeof source}`);
   try {
-    const path = parseJsonPath(source);
-    queryJsonPath(path, {}); // whatever jsonpath-plus itself rejects surfaces now, not mid-run
-    return { source, path };
+    const q = parseJsonPath(source);
+    queryJsonPath(q, {}); // whatever jsonpath-plus itself rejects surfaces now, not mid-run
+    return q;
   } catch (e) {
-    if (e instanceof JsonPathSyntaxError || e instanceof Error) return fail(index, what, e);
-    throw e;
+    return fail(origin, index, `failed to parse jsonpath expression ${JSON.stringify(source)}, ${(e as Error).message}`);
   }
 }
 
-/** Validates and compiles rules (user rules first, then DEFAULT_RULES, as the caller orders them). Throws UsageError. */
-export function compileRules(rules: readonly ImageRule[]): CompiledRules {
+/** Validates and compiles rule sets in order (user rules first, then the built-ins). Throws UsageError. */
+export function compileRuleSets(sets: readonly RuleSet[]): CompiledRules {
   const k8s: CompiledRule[] = [];
   let raw: CompiledRule | undefined;
-  rules.forEach((rule, index) => {
-    if (rule === null || typeof rule !== 'object') fail(index, 'not a mapping', `got ${rule === null ? 'null' : typeof rule}`);
-    const isRaw = rule.kind === 'Raw' || rule.kind === 'raw';
-    const jsonp: unknown = rule.imageJSONP ?? [];
-    if (!Array.isArray(jsonp)) fail(index, 'imageJSONP must be a list of strings', `got ${typeof jsonp}`);
-    const queries = (jsonp as unknown[]).map((q, k) => compileQuery(index, k, q));
-    const compiled: CompiledRule = {
-      index,
-      raw: isRaw,
-      kind: isRaw ? undefined : compileRegexp(index, 'kind', rule.kind ?? ''),
-      apiVersion: isRaw ? undefined : compileRegexp(index, 'apiVersion', rule.apiVersion ?? ''),
-      queries,
-    };
-    if (isRaw) raw ??= compiled;
-    else k8s.push(compiled);
-  });
+  for (const { origin, rules } of sets) {
+    rules.forEach((rule, index) => {
+      if (rule === null || typeof rule !== 'object') fail(origin, index, `rule is not a mapping, got ${rule === null ? 'null' : typeof rule}`);
+      const isRaw = rule.kind === 'Raw' || rule.kind === 'raw';
+      const jsonp: unknown = rule.imageJSONP ?? [];
+      if (!Array.isArray(jsonp)) fail(origin, index, `imageJSONP must be a list of strings, got ${typeof jsonp}`);
+      const queries = (jsonp as unknown[]).map((q) => compileQuery(origin, index, q));
+      const compiled: CompiledRule = {
+        index,
+        label: `${origin} rule ${index} (${isRaw ? 'Raw' : `kind ${rule.kind || '""'}`})`,
+        raw: isRaw,
+        kind: isRaw ? undefined : compileRegexp(origin, index, 'Kind', rule.kind ?? ''),
+        apiVersion: isRaw ? undefined : compileRegexp(origin, index, 'APIVersion', rule.apiVersion ?? ''),
+        queries,
+      };
+      if (isRaw) raw ??= compiled;
+      else k8s.push(compiled);
+    });
+  }
   return { k8s, raw };
+}
+
+/** compileRuleSets for one list of rules (named `rules-config` in messages). */
+export function compileRules(rules: readonly ImageRule[], origin = 'rules-config'): CompiledRules {
+  return compileRuleSets([{ origin, rules }]);
 }
 
 /** The first k8s rule whose kind and apiVersion regexps match (Go's FindK8sImages). */
@@ -142,3 +133,9 @@ export function parseRulesConfig(text: string, source: string): ImageRule[] {
     return { kind, apiVersion, imageJSONP: imageJSONP as string[] };
   });
 }
+
+/** The built-in rules (rules/default-rules.yaml); they go after the user's rules, so a user rule for the same kind wins. */
+export const DEFAULT_RULES: readonly ImageRule[] = Object.freeze(parseRulesConfig(DEFAULT_RULES_YAML, DEFAULT_RULES_SOURCE));
+
+/** The built-in rule set, for compileRuleSets. */
+export const DEFAULT_RULE_SET: RuleSet = Object.freeze({ origin: DEFAULT_RULES_SOURCE, rules: DEFAULT_RULES });

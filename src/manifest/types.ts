@@ -87,6 +87,8 @@ export interface ImageField {
   path: Array<string | number>;
   /** The value there; may be a non-string, which the caller reports */
   value: unknown;
+  /** What found it: `built-in Deployment`, `pod spec`, or a rule's label and query (shown by -list-images) */
+  foundBy: string;
 }
 
 /** Reference to a resource, for results. */

@@ -66,6 +66,16 @@ export async function writeFileAtomic(flag: string, file: string, data: string, 
     const target = await resolveTarget(file);
     const st = await stat(target).catch(() => undefined);
     if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (st && !st.isFile()) {
+      // A device or FIFO (/dev/stdout, /dev/null) is written in place: renaming over it would replace the device.
+      const fh = await open(target, fsc.O_WRONLY);
+      try {
+        await fh.writeFile(data, 'utf8');
+      } finally {
+        await fh.close();
+      }
+      return;
+    }
     const dir = path.dirname(target);
     tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);

@@ -16,10 +16,9 @@ export class BadReferenceError extends ReimageError {
   }
 }
 
-/** A rename template that cannot be compiled or executed. */
-export class TemplateError extends ReimageError {
-  override name = 'TemplateError';
-}
+/** A rename template that cannot be compiled or executed (raised by the Go template engine). */
+import { TemplateError } from '../gocompat/template/errors';
+export { TemplateError };
 
 export function isBadReferenceError(e: unknown): e is BadReferenceError {
   return e instanceof Error && e.name === 'BadReferenceError';

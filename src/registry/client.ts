@@ -1,3 +1,5 @@
+import type { Mirror } from '../reference/mirror';
+import type { Platform } from '../reference/platform';
 import type { Reference } from '../reference/types';
 import { Semaphore } from '../util/concurrency';
 import { defaultKeychain } from './auth/keychain';
@@ -6,6 +8,8 @@ import type { RemoteContext, Repo } from './remote/context';
 import { Copier, CopyRun } from './remote/copy';
 import { getManifest, headManifest } from './remote/manifest';
 import { pullMappingsImage, pushMappingsImage } from './remote/mappings-image';
+import { platformDigest } from './remote/platform';
+import { ReferrerSync } from './remote/referrers';
 import { createTransport } from './transport';
 import { DEFAULT_RETRY } from './transport/retry';
 import type { CopyOptions, CopyStats, ImageRegistry, RegistryClientOptions } from './types';
@@ -21,9 +25,21 @@ class RegistryClient implements ImageRegistry {
   /** ref.name → digest, or undefined for "does not exist"; each distinct image is asked about once. */
   private readonly digests = new Map<string, Promise<string | undefined>>();
   private readonly copier: Copier;
+  private readonly referrers: ReferrerSync;
+  private readonly platforms = new Map<string, Promise<string>>();
+  private readonly mirrors: ReadonlyMap<string, Mirror>;
 
-  constructor(private readonly ctx: RemoteContext) {
+  constructor(private readonly ctx: RemoteContext, mirrors: readonly Mirror[] = []) {
     this.copier = new Copier(ctx);
+    this.referrers = new ReferrerSync(ctx, this.copier);
+    this.mirrors = new Map(mirrors.map((m) => [m.registry, m]));
+  }
+
+  /** Where an image's content is read from: its -registry-mirror, if any. Names elsewhere stay canonical. */
+  private readRepo(ref: Reference): Repo {
+    const m = this.mirrors.get(ref.registry);
+    if (!m) return repoOf(ref);
+    return { registry: m.mirror, repository: m.prefix ? `${m.prefix}/${ref.repository}` : ref.repository };
   }
 
   digestIfExists(ref: Reference): Promise<string | undefined> {
@@ -40,20 +56,45 @@ class RegistryClient implements ImageRegistry {
   async resolve(ref: Reference): Promise<string> {
     const digest = await this.digestIfExists(ref);
     if (digest === undefined) throw notFound(ref);
+    const mirror = this.mirrors.has(ref.registry) ? this.readRepo(ref) : undefined;
+    if (mirror) {
+      // The canonical HEAD is the truth (and free on Docker Hub); the mirror must serve the same digest.
+      const served = await headManifest(this.ctx, mirror, ref.identifier);
+      const where = `mirror ${mirror.registry}/${mirror.repository}`;
+      if (served === undefined) throw new RegistryError(`${ref.original}: ${where} does not have it (${ref.registry} has ${digest})`, { status: 404 });
+      if (served !== digest) throw new RegistryError(`${ref.original}: ${where} serves ${served}, but ${ref.registry} serves ${digest}; refusing the mirror`, { temporary: false });
+    }
     return digest;
   }
 
+  resolvePlatform(ref: Reference, platform: Platform): Promise<string> {
+    const key = `${ref.name} ${platform.os}/${platform.architecture}/${platform.variant ?? ''}`;
+    let p = this.platforms.get(key);
+    if (!p) {
+      // With a mirror, the index is read by the digest the canonical registry confirmed.
+      p = (async () => platformDigest(this.ctx, this.readRepo(ref), this.mirrors.has(ref.registry) ? await this.resolve(ref) : ref.identifier, platform, ref.original))();
+      this.platforms.set(key, p);
+      p.catch(() => this.platforms.delete(key));
+    }
+    return p;
+  }
+
   async copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats> {
-    const m = await getManifest(this.ctx, repoOf(src), src.identifier);
+    const from = this.readRepo(src);
+    // Through a mirror, a tag is first resolved on the canonical registry, then read by digest.
+    const id = !this.mirrors.has(src.registry) || src.digest ? src.identifier : await this.resolve(src);
+    const m = await getManifest(this.ctx, from, id);
     this.remember(src, m.digest);
     if (dst.digest && dst.digest !== m.digest) throw new RegistryError(`cannot copy ${src.original} (${m.digest}) to ${dst.original}: the target names another digest`);
     const run = new CopyRun(m.digest, opts.onProgress);
     const current = await this.digestIfExists(dst);
-    if (current === m.digest) return run.stats;
-    if (current !== undefined && opts.noClobber) throw new ClobberError(dst.original, current, m.digest);
-    this.ctx.log?.debug('copying image', { src: src.name, dst: dst.name, digest: m.digest });
-    await this.copier.copyManifest(repoOf(src), m, repoOf(dst), dst.tag ?? m.digest, run);
-    this.remember(dst, m.digest);
+    if (current !== m.digest) {
+      if (current !== undefined && opts.noClobber) throw new ClobberError(dst.original, current, m.digest);
+      this.ctx.log?.debug('copying image', { src: src.name, dst: dst.name, digest: m.digest });
+      await this.copier.copyManifest(from, m, repoOf(dst), dst.tag ?? m.digest, run);
+      this.remember(dst, m.digest);
+    }
+    if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run, this.mirrors.has(src.registry) ? repoOf(src) : undefined)).referrers;
     return run.stats;
   }
 
@@ -85,6 +126,6 @@ export function createRegistryClient(opts: RegistryClientOptions): ImageRegistry
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
   });
-  return new RegistryClient({ doer, retry, log: opts.log, concurrency: Math.max(1, Math.min(concurrency, 4)) });
+  return new RegistryClient({ doer, retry, log: opts.log, concurrency: Math.max(1, Math.min(concurrency, 4)) }, opts.mirrors);
 }
 

@@ -1,28 +1,32 @@
 import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
 
 export function sha256(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-export interface HashingStream {
-  readonly stream: TransformStream<Uint8Array, Uint8Array>;
-  /** Bytes seen so far. */
-  bytes(): number;
-  /** Call once, after the stream has ended. */
-  digest(): string;
-}
+/** Buffering between a blob's source socket and its upload socket: a few socket reads' worth. */
+const LAYER_HIGH_WATER_MARK = 1 << 20;
 
-/** A pass-through stream that hashes and counts what flows, so a streamed blob is verified without buffering it. */
-export function hashingStream(onChunk?: (n: number) => void): HashingStream {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      onChunk?.(chunk.byteLength);
-      controller.enqueue(chunk);
-    },
-  });
-  return { stream, bytes: () => bytes, digest: () => `sha256:${hash.digest('hex')}` };
+/** A pass-through Node stream that hashes and counts what flows, so a streamed blob is verified without buffering it. */
+export class HashingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private count = 0;
+  constructor(private readonly onChunk?: (n: number) => void) {
+    super({ highWaterMark: LAYER_HIGH_WATER_MARK });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.count += chunk.length;
+    this.onChunk?.(chunk.length);
+    done(null, chunk);
+  }
+  /** Bytes seen so far. */
+  bytes(): number {
+    return this.count;
+  }
+  /** Call once, after the stream has ended. */
+  digest(): string {
+    return `sha256:${this.hash.digest('hex')}`;
+  }
 }

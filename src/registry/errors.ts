@@ -13,6 +13,8 @@ export interface RegistryErrorInit {
   status?: number;
   diagnostics?: RegistryDiagnostic[];
   temporary?: boolean;
+  /** The server's Retry-After, in ms. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -27,6 +29,7 @@ export class RegistryError extends ReimageError {
   readonly method: string | undefined;
   readonly url: string | undefined;
   readonly temporary: boolean;
+  readonly retryAfterMs: number | undefined;
 
   constructor(message: string, init: RegistryErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -35,6 +38,7 @@ export class RegistryError extends ReimageError {
     this.method = init.method;
     this.url = init.url === undefined ? undefined : safeUrl(init.url);
     this.temporary = init.temporary ?? (init.status !== undefined && TEMPORARY_STATUS.has(init.status));
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   get codes(): string[] {
@@ -81,6 +85,15 @@ export function safeUrl(raw: string): string {
   }
 }
 
+/** Retry-After as delta-seconds or an HTTP-date, in ms from `now`. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 function parseDiagnostics(body: string): RegistryDiagnostic[] {
   try {
     const parsed: unknown = JSON.parse(body);
@@ -96,10 +109,19 @@ function parseDiagnostics(body: string): RegistryDiagnostic[] {
 }
 
 /** Builds a RegistryError from an unexpected response, reading (and so releasing) its body. */
-export async function errorFromResponse(method: string, url: string, res: Response, context?: string): Promise<RegistryError> {
+/** The parts of a response an error is built from (a RegistryResponse, or a fetch Response). */
+export interface ErrorResponse {
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export async function errorFromResponse(method: string, url: string, res: ErrorResponse, context?: string): Promise<RegistryError> {
   let body = '';
   try {
-    body = method === 'HEAD' ? '' : await res.text();
+    // Read even for HEAD (empty): that releases the keep-alive socket.
+    body = await res.text();
   } catch {
     // The body is diagnostic only.
   }
@@ -108,5 +130,7 @@ export async function errorFromResponse(method: string, url: string, res: Respon
     ? diagnostics.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
     : `${res.status} ${res.statusText}`.trim();
   const prefix = context ? `${context}: ` : '';
-  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}`, { method, url, status: res.status, diagnostics });
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+  const wait = res.status === 429 && retryAfterMs !== undefined ? ` (rate limited: the registry asks to retry after ${Math.ceil(retryAfterMs / 1000)}s)` : '';
+  return new RegistryError(`${prefix}${method} ${safeUrl(url)}: ${detail}${wait}`, { method, url, status: res.status, diagnostics, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }

@@ -1,3 +1,5 @@
+import type { Mirror } from '../reference/mirror';
+import type { Platform } from '../reference/platform';
 import type { Reference } from '../reference/types';
 import type { Logger } from '../util/log';
 import type { Keychain } from './auth/authenticator';
@@ -8,6 +10,8 @@ export interface CopyOptions {
   noClobber: boolean;
   /** Called with progress lines (e.g. "copied 3/7 blobs, 12.5 MB") */
   onProgress?: (event: CopyProgress) => void;
+  /** -copy-referrers: also copy cosign tags and OCI referrers of the image and its platform manifests (also when the image is already there) */
+  copyReferrers?: boolean;
 }
 
 export interface CopyProgress {
@@ -24,12 +28,16 @@ export interface CopyStats {
   blobsMounted: number;
   blobsSkipped: number;
   bytesUploaded: number;
+  /** With copyReferrers: referrer manifests found and made present at the target */
+  referrers?: number;
 }
 
 /** The verbs reimage needs from registries; one instance per run shares tokens, caches and the concurrency limit. */
 export interface ImageRegistry {
   /** Digest of the manifest `ref` names (tag or digest form). Throws RegistryError (status 404, code MANIFEST_UNKNOWN/NAME_UNKNOWN) if absent. */
   resolve(ref: Reference): Promise<string>;
+  /** -platform: digest of `platform`'s manifest in the index `ref` names (or of `ref` itself, if it is that platform). */
+  resolvePlatform(ref: Reference, platform: Platform): Promise<string>;
   /** Like resolve, but undefined when the manifest does not exist. */
   digestIfExists(ref: Reference): Promise<string | undefined>;
   /** Copies the whole image (index with every child and blob) from src to dst; dst's digest equals src's. */
@@ -57,6 +65,8 @@ export interface RegistryClientOptions {
   retry?: RetryPolicy;
   /** Per request: until headers arrive, and between body chunks. @default 60000 */
   timeoutMs?: number;
+  /** -registry-mirror: reads of these registries' images go to the mirror; digests are checked on the registry */
+  mirrors?: readonly Mirror[];
   /** @default "reimage/<package version>" */
   userAgent?: string;
 }

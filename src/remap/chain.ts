@@ -3,6 +3,7 @@ import type { Mappings } from '../mappings/format';
 import type { Reference } from '../reference/types';
 import { settleLimit } from '../util/concurrency';
 import { History } from './history';
+import { pinnedForm } from './pin';
 import type { RemapContext, Remapper } from './remapper';
 import { originalDigest, RemapError, SKIP } from './remapper';
 
@@ -14,6 +15,8 @@ export type RemapOutcome =
 export interface RunChainOptions {
   /** -rename-force-digest: write target@digest instead of the target tag */
   forceDigest: boolean;
+  /** -keep-tag: pins keep the name and tag as written */
+  keepTag?: boolean;
   concurrency: number;
 }
 
@@ -26,7 +29,7 @@ export async function runChain(images: readonly Reference[], chain: readonly Rem
     }
     const digest = await originalDigest(h, ctx);
     const target = h.latest;
-    return { kind: 'mapped', target, digest, final: opts.forceDigest ? `${target.context}@${digest}` : target.original };
+    return { kind: 'mapped', target, digest, final: pinnedForm(target, digest, { forceDigest: opts.forceDigest, keepTag: opts.keepTag ?? false }) };
   });
   const outcomes = new Map<string, RemapOutcome>();
   settled.forEach((s, i) => outcomes.set((images[i] as Reference).original, s.ok ? s.value : { kind: 'failed', error: s.error }));

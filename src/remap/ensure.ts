@@ -6,6 +6,8 @@ import { originalDigest } from './remapper';
 export interface EnsureSettings {
   noClobber: boolean;
   dryRun: boolean;
+  /** -copy-referrers: referrers are synced even when the target already holds the image */
+  copyReferrers?: boolean;
   onCopied?: (src: string, dst: string, stats: CopyStats) => void;
   onProgress?: (dst: string, progress: CopyProgress) => void;
 }
@@ -26,16 +28,16 @@ export function ensureRemapper(settings: EnsureSettings): Remapper {
       const current = await ctx.registry().digestIfExists(dst);
       if (current === digest) {
         ctx.log.debug('target already holds the image', { image: dst.original, digest });
-        return;
+        if (!settings.copyReferrers || settings.dryRun) return;
       }
       const from = withDigest(src, digest);
       if (settings.dryRun) {
         ctx.log.info('dry-run, skipping copy', { src: from.name, dst: dst.original });
         return;
       }
-      ctx.log.info(current ? 'target differs, copying' : 'copying image', { src: from.name, dst: dst.original });
+      if (current !== digest) ctx.log.info(current ? 'target differs, copying' : 'copying image', { src: from.name, dst: dst.original });
       const onProgress = settings.onProgress;
-      const stats = await ctx.registry().copy(from, dst, { noClobber: settings.noClobber, ...(onProgress ? { onProgress: (p: CopyProgress) => onProgress(dst.original, p) } : {}) });
+      const stats = await ctx.registry().copy(from, dst, { noClobber: settings.noClobber, ...(settings.copyReferrers ? { copyReferrers: true } : {}), ...(onProgress ? { onProgress: (p: CopyProgress) => onProgress(dst.original, p) } : {}) });
       settings.onCopied?.(from.name, dst.original, stats);
     },
   };

@@ -9,3 +9,6 @@ export { ensureRemapper } from './ensure';
 export type { EnsureSettings } from './ensure';
 export { runChain, toMappings } from './chain';
 export type { RemapOutcome, RunChainOptions } from './chain';
+export { allowedRemapper, allowedProblem, NotAllowedError } from './allowed';
+export { pinnedForm } from './pin';
+export type { PinSettings } from './pin';

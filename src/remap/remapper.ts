@@ -1,3 +1,4 @@
+import type { Platform } from '../reference/platform';
 import type { ImageRegistry } from '../registry/types';
 import type { Logger } from '../util/log';
 import { ReimageError } from '../util/errors';
@@ -11,6 +12,8 @@ export interface RemapContext {
   /** Created on first use, so runs that need no registry never load the client. */
   registry(): ImageRegistry;
   log: Logger;
+  /** -platform: the original's digest is that of this platform's manifest */
+  platform?: Platform;
 }
 
 /** One step of the chain (ignore → static → rename → record → ensure), as in the Go reimage. */
@@ -25,6 +28,6 @@ export class RemapError extends ReimageError {
 
 /** The original's digest, resolved once and remembered: this is also the existence check. */
 export async function originalDigest(history: History, ctx: RemapContext): Promise<string> {
-  history.digest ??= await ctx.registry().resolve(history.original);
+  history.digest ??= await (ctx.platform ? ctx.registry().resolvePlatform(history.original, ctx.platform) : ctx.registry().resolve(history.original));
   return history.digest;
 }

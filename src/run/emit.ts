@@ -9,7 +9,7 @@ import { ReimageError, UsageError } from '../util/errors';
 
 export type OutputPlan =
   | { kind: 'krm'; text: string; items: number }
-  | { kind: 'stream'; text: string }
+  | { kind: 'stream'; text: string; /** the input had content, so empty output would be a loss */ nonEmpty?: boolean }
   | { kind: 'none' };
 
 export interface OutputIo {
@@ -49,6 +49,7 @@ export async function emitOutput(plan: OutputPlan, io: OutputIo): Promise<void> 
       await io.stdout(plan.text);
       return;
     case 'stream':
+      if (plan.nonEmpty === true && plan.text === '') throw new ReimageError('refusing to print an empty stream for non-empty input');
       await io.stdout(plan.text);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The pipeline of one run, in the order that keeps side effects last:
  * compile and check everything the user gave -> locate images -> remap chain (lookups, copies) -> CVE gate ->
- * render the output -> only then write the mappings, push the mappings image and create attestations.
+ * render the output -> look up the attestor and existing attestations -> only then the side effects:
+ * create attestations, push the mappings image, write the mappings file.
  * stdout is written by the caller (emit.ts), after all of it.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { compileGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { hasErrors } from '../krm/results';
 import type { Result } from '../krm/results';
-import { compileRules, DEFAULT_RULES, parseRulesConfig } from '../manifest';
+import { compileRuleSets, DEFAULT_RULE_SET, parseRulesConfig } from '../manifest';
 import type { CompiledRules, ImageRule } from '../manifest';
 import { checkWritable, writeFileAtomic } from '../mappings/file';
 import { serializeMappings } from '../mappings/format';
@@ -17,21 +18,25 @@ import type { Mappings } from '../mappings/format';
 import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
-import { ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
+import { allowedRemapper, ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
 import type { Remapper, RemapContext } from '../remap';
 import type { ImageRegistry } from '../registry/types';
 import { pushAll } from '../util/arrays';
 import { describeError, UsageError } from '../util/errors';
 import type { Logger } from '../util/log';
 import type { Input } from './input';
+import { inventory } from './inventory';
 import { collectOccurrences, groupByImage } from './occurrences';
 import type { Occurrence } from './occurrences';
 import { renderOutput } from './output';
 import { loadStaticMappings } from './static-mappings';
 import type { StaticMappings } from './static-mappings';
 import type { CopyProgressReporter } from './progress';
-import { attestStage, vulnStage } from './checks';
+import { planAttestStage, prepareVulnStage, vulnStage } from './checks';
 import { failureResults } from './failures';
+import { supplySettings } from './supply';
+import type { SupplySettings } from './supply';
+import { verifiedOutput, verifyStage } from './verify';
 import type { OutputPlan } from './emit';
 import type { RunSettings } from './settings';
 import type { ImageState } from './state';
@@ -51,20 +56,25 @@ export interface PipelineResult {
   output?: OutputPlan;
 }
 
-function lazyRegistry(settings: RunSettings, log: Logger): () => ImageRegistry {
+function lazyRegistry(settings: RunSettings, log: Logger, supply: SupplySettings): () => ImageRegistry {
   let client: ImageRegistry | undefined;
   return () => {
     // Loaded on first use: offline runs never pay for the registry stack.
-    client ??= (require('../registry') as typeof import('../registry')).createRegistryClient({
+    if (client) return client;
+    const registry = require('../registry') as typeof import('../registry');
+    client = registry.createRegistryClient({
       log,
       insecureRegistries: settings.insecureRegistries,
       concurrency: settings.concurrency,
+      mirrors: supply.mirrors,
+      timeoutMs: settings.registryTimeoutMs,
+      retry: { ...registry.DEFAULT_RETRY, attempts: settings.registryAttempts },
     });
     return client;
   };
 }
 
-function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter): Remapper[] {
+function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics: StaticMappings | undefined, log: Logger, progress: CopyProgressReporter, supply: SupplySettings): Remapper[] {
   const chain: Remapper[] = [];
   if (ignore) chain.push(ignoreRemapper(ignore));
   if (statics) {
@@ -78,11 +88,14 @@ function buildChain(settings: RunSettings, ignore: GoRegexp | undefined, statics
       }),
     );
   }
+  // Policy on the final name runs before any copy.
+  if (supply.allowed) chain.push(allowedRemapper(supply.allowed.re, supply.allowed.source));
   if (!settings.noCopy) {
     chain.push(
       ensureRemapper({
         noClobber: !settings.clobber,
         dryRun: settings.dryRun,
+        copyReferrers: settings.copyReferrers,
         onProgress: (dst, p) => progress.update(dst, p),
         onCopied: (src, dst, s) => {
           progress.done(dst);
@@ -106,27 +119,37 @@ async function loadRules(settings: RunSettings): Promise<CompiledRules> {
     }
     fromFile = parseRulesConfig(text, settings.rulesConfig);
   }
-  return compileRules(settings.rules.concat(fromFile, DEFAULT_RULES));
+  return compileRuleSets([
+    { origin: 'spec.rules', rules: settings.rules },
+    { origin: `rules-config ${settings.rulesConfig}`, rules: fromFile },
+    ...(settings.defaultRules ? [DEFAULT_RULE_SET] : []),
+  ]);
 }
 
 /** Runs every stage; stdout is the caller's, through emitOutput(result.output). */
 export async function runPipeline(settings: RunSettings, input: Input | undefined, progress: CopyProgressReporter, log: Logger): Promise<PipelineResult> {
-  const registry = lazyRegistry(settings, log);
-  const ctx: RemapContext = { registry, log };
+  const supply = supplySettings(settings);
+  const registry = lazyRegistry(settings, log, supply);
+  const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
+  // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
+  if (settings.listImages && input && rules) return inventory(input, rules, settings);
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
+  const vulnPrepared = await prepareVulnStage(settings);
+  await supply.checkWritable();
   const statics = await loadStaticMappings(settings, registry, log);
   if (settings.mappingsOnly && !statics) throw new UsageError('mappings-only requested, but no static mapping file or image specified');
-  const chain = buildChain(settings, ignore, statics, log, progress);
+  const chain = buildChain(settings, ignore, statics, log, progress, supply);
 
   const results: Result[] = [];
   const groups = new Map<string, Occurrence[]>();
   if (input && rules) {
-    const found = collectOccurrences(input.resources, rules, settings.input);
+    const found = collectOccurrences(input.resources, rules, settings.input, { findPodSpecs: settings.findPodSpecs, reportUncovered: settings.debug });
     pushAll(results, found.errors);
+    pushAll(results, found.warnings);
     for (const [image, occs] of groupByImage(found.occurrences)) groups.set(image, occs);
   } else if (statics) {
     for (const image of Object.keys(statics.mappings)) groups.set(image, []);
@@ -148,7 +171,12 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   }
 
   log.debug('distinct images', { count: refs.length });
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: settings.renameForceDigest, concurrency: settings.concurrency }).finally(() => progress.finish());
+  if (settings.verifyOnly) {
+    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
+    if (hasErrors(results)) return { results };
+    return { results, output: input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' } };
+  }
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
@@ -158,7 +186,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   if (hasErrors(results)) return { results };
 
   const mappings = toMappings(outcomes);
-  pushAll(results, await vulnStage(settings, states, mappings, log));
+  pushAll(results, await vulnStage(settings, states, mappings, log, vulnPrepared));
   if (hasErrors(results)) return { results };
 
   // Render before any side effect: a failure here must leave no mappings written and no attestation made.
@@ -168,20 +196,33 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
     const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
-    output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };
+    output = outputPlan(input, out.text);
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 
-  await writeMappings(settings, mappings, writeImg, registry, log);
-  pushAll(results, await attestStage(settings, states, log));
+  // Look up the attestor and existing attestations (read-only) before any side effect.
+  const kustomize = supply.kustomizeImages(states);
+  const attest = await planAttestStage(settings, states, log);
+  pushAll(results, attest.results);
+  if (hasErrors(results)) {
+    await attest.close();
+    return { results };
+  }
+  // The side effects, each fallible one before the next: attestations (they only vouch for digests that passed
+  // every check), then the mappings image, then the files (checked writable at the start, replaced atomically).
+  pushAll(results, await attest.create());
   if (hasErrors(results)) return { results };
+  await writeMappings(settings, mappings, writeImg, registry, log);
+  await kustomize?.write(settings.dryRun, log);
   log.info('done', summary);
   return { results, output };
 }
 
-function listItems(input: Extract<Input, { mode: 'krm' }>): number {
+/** What the output stage must print for this input: a ResourceList with as many items, or a stream. */
+function outputPlan(input: Input, text: string): OutputPlan {
+  if (input.mode === 'stream') return { kind: 'stream', text, nonEmpty: input.text !== '' };
   const items = (input.list.value as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? items.length : 0;
+  return { kind: 'krm', text, items: Array.isArray(items) ? items.length : 0 };
 }
 
 function parseImageFlag(flag: string, value: string): Reference {
@@ -194,17 +235,17 @@ function parseImageFlag(flag: string, value: string): Reference {
 
 async function writeMappings(settings: RunSettings, mappings: Mappings, img: Reference | undefined, registry: () => ImageRegistry, log: Logger): Promise<void> {
   if (!settings.writeJsonMappingsFile && !img) return;
-  const json = serializeMappings(mappings);
+  const json = serializeMappings(mappings, settings.mappingsFormat);
   if (settings.dryRun) {
     log.info('dry-run, will not write mappings', { entries: Object.keys(mappings).length });
     return;
   }
-  if (settings.writeJsonMappingsFile) {
-    log.info('writing mappings file', { file: settings.writeJsonMappingsFile });
-    await writeFileAtomic('-write-json-mappings-file', settings.writeJsonMappingsFile, json);
-  }
   if (img) {
     const digest = await registry().pushMappingsImage(img, json);
     log.info('pushed mappings image', { image: img.original, digest });
+  }
+  if (settings.writeJsonMappingsFile) {
+    log.info('writing mappings file', { file: settings.writeJsonMappingsFile });
+    await writeFileAtomic('-write-json-mappings-file', settings.writeJsonMappingsFile, json);
   }
 }

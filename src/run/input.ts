@@ -56,10 +56,16 @@ function slotsOf(value: Record<string, unknown>, node: YamlNode, base: Array<str
   if (kind.endsWith('List') && Array.isArray(items) && depth < MAX_LIST_DEPTH) {
     const elementKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
     const apiVersion = kind === 'List' ? undefined : value['apiVersion'];
+    const itemNodes = items.map((item: unknown, i) => (isRecord(item) ? resolvePath(node, ['items', i]) : undefined));
+    if (items.some((item: unknown, i) => isRecord(item) && !itemNodes[i])) {
+      // An item behind an alias cannot be edited on its own: keep the List whole, so locate still finds (and
+      // reports) its images and walks it within the node budget. Skipping it would pass unpinned images.
+      out.push({ value, node, base, ref: resourceId(value), label, ...(file ? { file } : {}) });
+      return;
+    }
     items.forEach((item: unknown, i) => {
-      if (!isRecord(item)) return;
-      const itemNode = resolvePath(node, ['items', i]);
-      if (!itemNode) return; // an item behind an alias cannot be edited; its images are reported by locate on the List
+      const itemNode = itemNodes[i];
+      if (!isRecord(item) || !itemNode) return;
       const filled = { ...(elementKind && item['kind'] === undefined ? { kind: elementKind } : {}), ...(typeof apiVersion === 'string' && item['apiVersion'] === undefined ? { apiVersion } : {}), ...item };
       slotsOf(filled, itemNode, [...base, 'items', i], `${label} items[${i}]`, file, out, depth + 1);
     });

@@ -1,6 +1,7 @@
 import type { AttestSettings } from '../attest/types';
 import type { ImageRule } from '../manifest/types';
 import type { VulnSettings } from '../vuln/types';
+import type { SupplyFlags } from './supply';
 
 /** The flags the run pipeline itself reads (the CLI's Options extend this); the comment names the flag. */
 export interface PipelineSettings {
@@ -16,6 +17,14 @@ export interface PipelineSettings {
   rulesConfig: string;
   /** Rules given inline in the FunctionConfig (spec.rules) */
   rules: ImageRule[];
+  /** -default-rules: apply the built-in rules (rules/default-rules.yaml) after the user's; default true */
+  defaultRules: boolean;
+  /** -find-podspecs: find pod specs in any kind, not only the core workloads; default true */
+  findPodSpecs: boolean;
+  /** -list-images: print the inventory of image fields instead of rewriting anything */
+  listImages: boolean;
+  /** -o: format of the -list-images inventory, "text" (default) or "json" */
+  listFormat: 'text' | 'json';
   /** -mappings-only */
   mappingsOnly: boolean;
   /** -ignore: regexp; matching images are left completely alone */
@@ -36,6 +45,8 @@ export interface PipelineSettings {
   writeJsonMappingsFile: string;
   /** -write-json-mappings-img */
   writeJsonMappingsImg: string;
+  /** -mappings-format: which mappings JSON is written, "seed" (ignoredCVEs/foundCVEs) or "upstream" (vulncheckResult) */
+  mappingsFormat: 'seed' | 'upstream';
   /** -static-json-mappings-file */
   staticJsonMappingsFile: string;
   /** -static-json-mappings-img */
@@ -46,7 +57,11 @@ export interface PipelineSettings {
   insecureRegistries: string[];
   /** -concurrency: registry/scan/attest work in flight; default 8 */
   concurrency: number;
+  /** -registry-timeout: per try, for the response headers and for each gap between body chunks; default 60s */
+  registryTimeoutMs: number;
+  /** -registry-attempts: tries per registry operation, the first included; default 5 */
+  registryAttempts: number;
 }
 
 /** Everything one run reads: the CLI's Options satisfy it, and no stage imports from cli/. */
-export type RunSettings = PipelineSettings & VulnSettings & AttestSettings;
+export type RunSettings = PipelineSettings & VulnSettings & AttestSettings & SupplyFlags;

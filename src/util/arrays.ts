@@ -1,5 +1,5 @@
 /**
- * `target.push(...items)` passes every item as an argument and overflows the stack for big arrays
+ * Spreading an array into push() passes every item as an argument and overflows the stack for big arrays
  * (220k Deployments); this loop has no limit.
  */
 export function pushAll<T>(target: T[], items: Iterable<T>): T[] {

@@ -33,7 +33,7 @@ export async function settleLimit<T, R>(items: readonly T[], limit: number, fn: 
 export class Semaphore {
   private waiting: Array<() => void> = [];
   private active = 0;
-  constructor(private readonly size: number) {}
+  constructor(readonly size: number) {}
   async run<R>(fn: () => Promise<R>): Promise<R> {
     if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;

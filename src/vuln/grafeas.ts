@@ -5,6 +5,7 @@ import { createGrafeasClient as createSharedGrafeasClient } from '../util/google
 import type { Reference } from '../reference/types';
 import { ReimageError, describeError } from '../util/errors';
 import type { Logger } from '../util/log';
+import { MAX_TIMER_MS } from '../util/timer';
 import { digestName } from './digest';
 import { dedupeVulnerabilities } from './policy';
 import { VulnTimeoutError, type ScanOutcome, type VulnGetter, type Vulnerability } from './types';
@@ -123,7 +124,8 @@ export class GrafeasVulnGetter implements VulnGetter {
     // autoPaginate follows nextPageToken. gax's timeout bounds the call and its retries (the
     // client's promise has no cancel); the abort race stops us waiting even sooner.
     // A little slack so our own abort (with its clearer message) normally lands first.
-    const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now()) + 100;
+    // Capped under Node's timer limit: a 720h -vulncheck-timeout must not overflow gax's timers.
+    const timeout = deadline === undefined ? undefined : Math.min(Math.max(1, deadline - Date.now()) + 100, MAX_TIMER_MS);
     const call = client.listOccurrences({ parent: this.opts.parent, filter }, { autoPaginate: true, ...(timeout !== undefined ? { timeout } : {}) });
     try {
       const [occs] = await raceAbort(call, signal);
@@ -146,7 +148,8 @@ function toVulnerability(occ: IOccurrence): Vulnerability {
   // path segment (projects/goog-vulnz/notes/CVE-…) is the same id when it is empty.
   const id = v.shortDescription || (occ.noteName ?? '').split('/').pop() || 'UNKNOWN';
   const score = typeof v.cvssScore === 'number' ? v.cvssScore : 0;
-  return { id, score, ...(v.longDescription ? { description: v.longDescription } : {}) };
+  // Upstream records no description or risk from Grafeas.
+  return { id, score, risk: 0, description: '' };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

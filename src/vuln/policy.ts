@@ -1,67 +1,76 @@
 import { compileGoRegexp } from '../gocompat/regexp';
-import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
-import { formatBadEntry, formatCveEntry, goFormatFloat32 } from './format';
+import { formatBadEntry, goFormatFloat32 } from './format';
+import { isIgnored, parseIgnoreSpec } from './ignore';
+import { mergeDuplicates } from './reports';
 import type { VulnCheckResult, VulnPolicy, Vulnerability } from './types';
 
-/**
- * Builds a policy from the flag values. The CVE list is already split on commas
- * (Go: strings.Split + TrimSpace); empty entries are dropped.
- */
-export function buildPolicy(maxCvss: number, ignoreCveList: readonly string[], ignoreImages: string): VulnPolicy {
-  if (!Number.isFinite(maxCvss) || maxCvss < 0) throw new UsageError(`-vulncheck-max-cvss must be a number >= 0, got ${maxCvss}`);
-  // RE2 syntax, as the Go tool's regexp.MustCompile
-  const re: GoRegexp | undefined = ignoreImages !== '' ? compileGoRegexp(ignoreImages, '-vulncheck-ignore-images') : undefined;
-  return {
-    maxCvss,
-    ignoreCves: new Set(ignoreCveList.map((s) => s.trim()).filter((s) => s !== '')),
-    ignoreImages: re,
-  };
+export interface PolicySettings {
+  vulncheckMaxCvss: number;
+  vulncheckMaxRisk: number;
+  vulncheckIgnoreCveList: readonly string[];
+  vulncheckIgnoreImages: string;
 }
 
-/** Same id twice (one CVE in several packages): keep the highest score, first position. */
-export function dedupeVulnerabilities(vulns: readonly Vulnerability[]): Vulnerability[] {
-  const byId = new Map<string, Vulnerability>();
-  for (const v of vulns) {
-    const prev = byId.get(v.id);
-    if (!prev) byId.set(v.id, { ...v });
-    else if (v.score > prev.score) byId.set(v.id, { ...prev, score: v.score, description: v.description ?? prev.description });
+/** Builds a policy from the flag values; bad numbers or regexps are UsageErrors naming the flag. */
+export function buildPolicy(s: PolicySettings): VulnPolicy {
+  if (!Number.isFinite(s.vulncheckMaxCvss) || s.vulncheckMaxCvss < 0) throw new UsageError(`-vulncheck-max-cvss must be a number >= 0, got ${s.vulncheckMaxCvss}`);
+  if (!Number.isFinite(s.vulncheckMaxRisk) || s.vulncheckMaxRisk < 0) throw new UsageError(`-vulncheck-max-risk must be a number >= 0, got ${s.vulncheckMaxRisk}`);
+  let ignoreImages: VulnPolicy['ignoreImages'];
+  if (s.vulncheckIgnoreImages !== '') {
+    const re = compileGoRegexp(s.vulncheckIgnoreImages, '-vulncheck-ignore-images');
+    ignoreImages = (image) => re.test(image);
   }
-  return [...byId.values()];
+  return { maxCvss: s.vulncheckMaxCvss, maxRisk: s.vulncheckMaxRisk, ignore: parseIgnoreSpec(s.vulncheckIgnoreCveList), ignoreImages };
 }
 
-/** The Go tool's ImageCheckError text: `image X has N CVEs with score > M: A(9.80),B(7.50)` (entries sort.Strings-ed). */
-export function formatImageCheckError(image: string, maxCvss: number, bad: readonly Vulnerability[]): string {
-  // sort.Strings compares bytes; the entries are ASCII so code-unit order is the same.
-  const entries = bad.map((v) => formatBadEntry(v.id, v.score)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return `image ${image} has ${bad.length} CVEs with score > ${goFormatFloat32(maxCvss, 2)}: ${entries.join(',')}`;
+/** Both limits 0: upstream skips checking altogether (the seed: max CVSS 0). */
+export function policyDisabled(p: Pick<VulnPolicy, 'maxCvss' | 'maxRisk'>): boolean {
+  return p.maxCvss === 0 && p.maxRisk === 0;
+}
+
+/** Same id twice (one CVE in several packages, or a Grafeas note per package): upstream's merge. */
+export const dedupeVulnerabilities = mergeDuplicates;
+
+/** Upstream's test, in float32 as Go compares: `(maxCVSS != 0 && score > maxCVSS) || (maxRisk > 0 && risk > maxRisk)`. */
+export function overLimit(v: Vulnerability, p: Pick<VulnPolicy, 'maxCvss' | 'maxRisk'>): boolean {
+  const maxCvss = Math.fround(p.maxCvss);
+  const maxRisk = Math.fround(p.maxRisk);
+  return (maxCvss !== 0 && Math.fround(v.score) > maxCvss) || (maxRisk > 0 && Math.fround(v.risk) > maxRisk);
+}
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The failure text. With only a max CVSS it is the seed's ImageCheckError, byte for byte:
+ * `image X has N CVEs with score > M: A(9.80),B(7.50)` (entries sort.Strings-ed). With a max risk
+ * the limits and each entry also show the risk.
+ */
+export function formatImageCheckError(image: string, policy: Pick<VulnPolicy, 'maxCvss' | 'maxRisk'>, bad: readonly Vulnerability[]): string {
+  if (policy.maxRisk <= 0) {
+    const entries = bad.map((v) => formatBadEntry(v.id, v.score)).sort(byteOrder);
+    return `image ${image} has ${bad.length} CVEs with score > ${goFormatFloat32(policy.maxCvss, 2)}: ${entries.join(',')}`;
+  }
+  const limits = [...(policy.maxCvss !== 0 ? [`score > ${goFormatFloat32(policy.maxCvss, 2)}`] : []), `risk > ${goFormatFloat32(policy.maxRisk, 2)}`];
+  const entries = bad.map((v) => `${v.id}(score ${goFormatFloat32(v.score, 2)}, risk ${goFormatFloat32(v.risk, 2)})`).sort(byteOrder);
+  return `image ${image} has ${bad.length} CVEs with ${limits.join(' or ')}: ${entries.join(',')}`;
 }
 
 /**
- * VulnChecker.Check after the getter returned, in the Go tool's semantics:
- * - max CVSS 0: nothing is recorded (the Go tool does not even scan; callers skip earlier);
- * - score > max and on the ignore list → `ignored` ("%s:%f");
- * - score > max otherwise → `bad` (the image fails with the ImageCheckError text);
- * - score <= max → `found` ("%s:%f"), whether or not it is on the ignore list.
- * Scores compare as float32 like Go's, so a Grafeas 7.8f equals a max of 7.8.
- * Unlike Go, duplicates (one CVE in several packages) are merged, keeping the highest score,
- * so found/ignored hold each CVE once; Go repeated them in found and kept the last in the error.
- * `image` is the digest reference named in the failure (Go: dig.Name()).
+ * VulnChecker.Check after the getter returned, in upstream's semantics: over a limit and ignored for this
+ * image → ignored; over a limit otherwise → rejected (the image fails); else accepted.
+ * `image` is the registry/repository@digest form, matched by the ignore regexps and named in the failure.
  */
 export function applyPolicy(image: string, vulns: readonly Vulnerability[], policy: VulnPolicy): VulnCheckResult {
-  const all = dedupeVulnerabilities(vulns);
-  const result: VulnCheckResult = { found: [], ignored: [], bad: [], failure: undefined, all, skipped: false };
-  if (policy.maxCvss === 0) return { ...result, skipped: true, skipReason: 'max CVSS is 0' };
-  const max = Math.fround(policy.maxCvss);
+  const all = mergeDuplicates(vulns);
+  const result: VulnCheckResult = { accepted: [], ignored: [], rejected: [], failure: undefined, all, skipped: false };
+  if (policyDisabled(policy)) return { ...result, skipped: true, skipReason: 'max CVSS and max risk are 0' };
   for (const v of all) {
-    if (Math.fround(v.score) > max) {
-      if (policy.ignoreCves.has(v.id)) result.ignored.push(formatCveEntry(v.id, v.score));
-      else result.bad.push(v);
-    } else {
-      result.found.push(formatCveEntry(v.id, v.score));
-    }
+    if (!overLimit(v, policy)) result.accepted.push(v);
+    else if (isIgnored(policy.ignore, image, v.id)) result.ignored.push(v);
+    else result.rejected.push(v);
   }
-  if (result.bad.length > 0) result.failure = formatImageCheckError(image, policy.maxCvss, result.bad);
+  if (result.rejected.length > 0) result.failure = formatImageCheckError(image, policy, result.rejected);
   return result;
 }
 

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ReimageError, UsageError } from '../util/errors';
-import { goFormatFloat32, parseCveEntry } from './format';
+import { goFormatFloat32 } from './format';
 import { worstScore } from './policy';
-import type { VulnCheckResult } from './types';
+import type { VulnCheckResult, Vulnerability } from './types';
 
 /** One distinct final image in the -vulncheck-report. */
 export interface ReportRow {
@@ -20,8 +20,12 @@ export interface ReportRow {
 export interface ReportMeta {
   /** -vulncheck-max-cvss */
   maxCvss?: number;
-  /** -vulncheck-ignore-cve-list */
+  /** -vulncheck-max-risk */
+  maxRisk?: number;
+  /** -vulncheck-ignore-cve-list, as given */
   ignoredCves?: readonly string[];
+  /** Ignored CVEs that matched nothing */
+  unusedIgnores?: readonly string[];
   /** Shown in the heading; default "reimage vulnerability report" */
   title?: string;
   /** Timestamp shown under the heading; default now */
@@ -33,7 +37,7 @@ export type ReportStatus = 'FAIL' | 'ERROR' | 'PASS' | 'SKIPPED' | 'NOT CHECKED'
 export function reportRowStatus(r: VulnCheckResult | undefined): ReportStatus {
   if (!r) return 'NOT CHECKED';
   if (r.error !== undefined) return 'ERROR';
-  if (r.bad.length > 0) return 'FAIL';
+  if (r.rejected.length > 0) return 'FAIL';
   if (r.skipped) return 'SKIPPED';
   return 'PASS';
 }
@@ -57,12 +61,9 @@ function score1(s: number): string {
   return goFormatFloat32(s, 1);
 }
 
-/** "CVE-x:7.800000" entries → "CVE-x (7.8)", worst first. */
-function entries(list: readonly string[]): string[] {
-  return list
-    .map((e) => parseCveEntry(e) ?? { id: e, score: 0 })
-    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-    .map((v) => `${v.id} (${score1(v.score)})`);
+/** "CVE-x (7.8)", worst first. */
+function entries(list: readonly Vulnerability[]): string[] {
+  return [...list].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).map((v) => `${v.id} (${score1(v.score)})`);
 }
 
 function toCells(row: ReportRow): Cells {
@@ -74,9 +75,9 @@ function toCells(row: ReportRow): Cells {
     image: row.image,
     digest: row.digest,
     worst: r && r.all.length > 0 ? score1(worstScore(r.all)) : status === 'PASS' ? '0.0' : '',
-    failing: r ? [...r.bad].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).map((v) => `${v.id} (${score1(v.score)})`) : [],
+    failing: r ? entries(r.rejected) : [],
     ignored: r ? entries(r.ignored) : [],
-    found: r ? entries(r.found) : [],
+    found: r ? entries(r.accepted) : [],
     details: r?.error ?? r?.skipReason ?? '',
   };
 }
@@ -90,8 +91,11 @@ function summary(cells: readonly Cells[], meta: ReportMeta): string {
   const parts = [`${cells.length} image${cells.length === 1 ? '' : 's'}`, `${count('PASS')} passed`, `${count('FAIL')} failed`, `${count('ERROR')} errors`, `${count('SKIPPED')} skipped`];
   if (count('NOT CHECKED')) parts.push(`${count('NOT CHECKED')} not checked`);
   let s = parts.join(', ');
-  if (meta.maxCvss !== undefined) s += `; max CVSS ${meta.maxCvss === 0 ? '0 (checks disabled)' : score1(meta.maxCvss)}`;
+  const maxRisk = meta.maxRisk ?? 0;
+  if (meta.maxCvss !== undefined) s += `; max CVSS ${meta.maxCvss === 0 ? (maxRisk === 0 ? '0 (checks disabled)' : '0 (no score limit)') : score1(meta.maxCvss)}`;
+  if (maxRisk > 0) s += `; max risk ${score1(maxRisk)}`;
   if (meta.ignoredCves?.length) s += `; ignored CVEs: ${meta.ignoredCves.join(', ')}`;
+  if (meta.unusedIgnores?.length) s += `; ignores that matched no CVE: ${meta.unusedIgnores.join(', ')}`;
   return s;
 }
 

@@ -1,15 +1,17 @@
-import type { GoRegexp } from '../gocompat/regexp';
 import { formatGoDuration } from '../gocompat/duration';
 import type { Reference } from '../reference/types';
 import { ReimageError } from '../util/errors';
+import type { IgnoreSpec } from './ignore';
 
 /** The flags the vulnerability stage reads (the CLI's Options extend this); the comment names the flag. */
 export interface VulnSettings {
-  /** -vulncheck-method */
+  /** -vulncheck-method: exec (default), trivy (the seed's name for exec) or grafeas */
   vulncheckMethod: string;
-  /** -vulncheck-max-cvss; 0 disables */
+  /** -vulncheck-max-cvss; 0 means no score limit (both limits 0: no checks) */
   vulncheckMaxCvss: number;
-  /** -vulncheck-ignore-cve-list, split on commas and trimmed */
+  /** -vulncheck-max-risk; 0 means no risk limit */
+  vulncheckMaxRisk: number;
+  /** -vulncheck-ignore-cve-list: one item per occurrence, `CVE,…` or `REGEXP=CVE,…` (see ignore.ts) */
   vulncheckIgnoreCveList: string[];
   /** -vulncheck-ignore-images: regexp */
   vulncheckIgnoreImages: string;
@@ -17,9 +19,19 @@ export interface VulnSettings {
   vulncheckTimeoutMs: number;
   /** -vulncheck-max-retries; default 20 */
   vulncheckMaxRetries: number;
-  /** -vulncheck-report: .md or .html file */
+  /** -vulncheck-workers: concurrent scans; 0 means one per CPU */
+  vulncheckWorkers: number;
+  /** -vulncheck-report: .md or .html file, '' for none */
   vulncheckReport: string;
-  /** -trivy-command; default "trivy image -f json" */
+  /** -vulncheck-report-template: a Go text/template file (with sprig), '' for none */
+  vulncheckReportTemplate: string;
+  /** -vulncheck-report-output: where the template's output goes */
+  vulncheckReportOutput: string;
+  /** -vulncheck-command; '' means "grype --by-cve -o json" (scanner.ts resolves the scanner flags) */
+  vulncheckCommand: string;
+  /** -vulncheck-format trivy-json|grype-json; '' for the default */
+  vulncheckFormat: '' | 'trivy-json' | 'grype-json';
+  /** -trivy-command; '' means "trivy image -f json" */
   trivyCommand: string;
   /** -grafeas-parent */
   grafeasParent: string;
@@ -29,15 +41,19 @@ export interface VulnSettings {
   concurrency: number;
 }
 
+/** One CVE as upstream's `CVE{ID, CVSS, Risk, Desc}`. */
 export interface Vulnerability {
   /** e.g. "CVE-2023-4911" */
   id: string;
-  /** Highest CVSS over its sources (V3 when non-zero, else V2); 0 when none */
+  /** CVSS score (float32); 5.0 when the scanner gave no CVSS data */
   score: number;
-  description?: string;
+  /** grype's risk score; 0 from trivy and Grafeas */
+  risk: number;
+  /** grype's description; "" from trivy */
+  description: string;
 }
 
-/** A scanner backend: trivy-compatible command or Grafeas. */
+/** A scanner backend: an exec'd command (trivy or grype JSON) or Grafeas. */
 export interface VulnGetter {
   /** `image` is in digest form (registry/repository@sha256:...). Rejects with a ReimageError on failure. */
   getVulnerabilities(image: Reference, signal: AbortSignal): Promise<Vulnerability[]>;
@@ -48,32 +64,38 @@ export interface VulnGetter {
 }
 
 export interface VulnPolicy {
-  /** 0 disables checking */
+  /** -vulncheck-max-cvss; 0 means the score alone rejects nothing */
   maxCvss: number;
-  ignoreCves: ReadonlySet<string>;
-  /** Images (the final reference string) matching this are not checked */
-  ignoreImages: GoRegexp | undefined;
+  /** -vulncheck-max-risk; 0 means the risk rejects nothing */
+  maxRisk: number;
+  /** -vulncheck-ignore-cve-list */
+  ignore: IgnoreSpec;
+  /** -vulncheck-ignore-images: images (registry/repository@digest) matching it are not checked */
+  ignoreImages: ((image: string) => boolean) | undefined;
 }
 
-/** Outcome for one distinct image, in the Go tool's recorded formats. */
+/** Outcome for one distinct image, as upstream's VulnCheckResult plus the port's error/skip states. */
 export interface VulnCheckResult {
-  /** "CVE:score" entries at or under the max, as the Go tool records them (`%s:%f`) */
-  found: string[];
-  /** "CVE:score" entries over the max that were on the ignore list */
-  ignored: string[];
-  /** CVEs over the max and not ignored; non-empty means the image fails */
-  bad: Vulnerability[];
-  /** The Go tool's failure text when bad is non-empty, else undefined */
+  /** Within the limits (upstream's Accepted; the seed's foundCVEs) */
+  accepted: Vulnerability[];
+  /** Over a limit but on the ignore list (upstream's Ignored; the seed's ignoredCVEs) */
+  ignored: Vulnerability[];
+  /** Over a limit and not ignored; non-empty means the image fails (upstream's Rejected) */
+  rejected: Vulnerability[];
+  /** The failure text when rejected is non-empty (the seed's ImageCheckError), else undefined */
   failure: string | undefined;
   /** Every vulnerability seen (deduplicated by id), for the report */
   all: Vulnerability[];
-  /** True when the image was not checked (max CVSS 0, ignore-images, unsupported scan) */
+  /** True when the image was not checked (limits 0, ignore-images, unsupported scan) */
   skipped: boolean;
   /** Why it was skipped, for logs and the report */
   skipReason?: string;
-  /** The scanner or Grafeas could not give an answer (exit code, timeout, RPC error); the image must not pass */
+  /** The scanner or Grafeas gave no usable answer (exit code, timeout, malformed output); the image must not pass */
   error?: string;
 }
+
+/** Upstream's reason on every rejected CVE. */
+export const REJECT_REASON = 'CVE risk/score is above request thresholds';
 
 /**
  * The abort reason checkImages uses when an image's -vulncheck-timeout expires.
@@ -85,7 +107,6 @@ export class VulnTimeoutError extends ReimageError {
     super(`timed out after ${formatGoDuration(timeoutMs)}`);
   }
 }
-
 
 /** What a getter's optional `check` reports: the vulnerabilities, or why none could be checked. */
 export interface ScanOutcome {

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** REIMAGE_TEST_CLI=dist/reimage runs the same suites against the single executable (or the bundle). */
+export const CLI = process.env['REIMAGE_TEST_CLI'] ? path.resolve(ROOT, process.env['REIMAGE_TEST_CLI']) : path.join(ROOT, 'dist', 'cli', 'main.js');
 export const KUSTOMIZE = path.join(ROOT, 'node_modules', '@install-binary', 'kustomize-linux-x64', 'kustomize-linux-x64');
 export const KPT = process.env['KPT'] ?? 'kpt';
 
@@ -46,7 +47,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 }
 
 export function runCli(args: readonly string[], stdin: string | Buffer = '', opts: Omit<RunOptions, 'stdin'> = {}): Promise<RunResult> {
-  return run(process.execPath, [CLI, ...args], { ...opts, stdin });
+  return CLI.endsWith('.js') ? run(process.execPath, [CLI, ...args], { ...opts, stdin }) : run(CLI, args, { ...opts, stdin });
 }
 
 /** ['-flag', 'v', ...] -> ['flag=v', ...]: the same settings as kpt `-- key=value` arguments (a ConfigMap). */

@@ -2,10 +2,16 @@
  * A loopback reverse proxy in front of a plain-HTTP registry that records every request and injects faults.
  *
  * API
- *   startFaultProxy(targetHost: string, plan?: FaultPlan): Promise<FaultProxy>
+ *   startFaultProxy(targetHost: string, plan?: FaultPlan, opts?: FaultProxyOptions): Promise<FaultProxy>
  *     targetHost: '127.0.0.1:PORT' of the upstream (plain HTTP). Streams both ways; the upstream sees
  *     Host: targetHost, and absolute Location headers pointing at the upstream are rewritten to the
  *     proxy, so upload URLs and redirects come back through it.
+ *   FaultProxyOptions {
+ *     port?: number      // listen on this 127.0.0.1 port (e.g. one fetch blocks: 6000, 6666, 5060); default free
+ *     tls?: { cert: string; key: string }   // PEM: the port then speaks HTTPS *and* plain HTTP (sniffed from
+ *                        // the first byte), like a TLS-terminating front whose http:// side is reachable too;
+ *                        // `url` is https://; Locations keep the scheme each request came in on
+ *   }
  *
  *   FaultPlan = FaultRule[]     // first rule that matches and has uses left applies; one fault per request
  *   FaultRule {
@@ -23,6 +29,12 @@
  *                                     //  only digest verification can notice
  *     | { corrupt: true }             // same length, first body byte flipped: digest mismatch
  *     | { delayMs: number }           // wait, then forward normally
+ *     | { redirect: string | ((req) => string); redirectStatus?: number }
+ *                                     // answered by the proxy: redirectStatus (default 307) with that Location
+ *                                     //  (e.g. the token POST sent to another origin)
+ *     | { hang: true }                // read the request, never answer (until stop): a hanging registry
+ *     | { locationScheme: 'http' }    // forward, but the response's Location comes back as http://proxy
+ *                                     //  (a TLS-terminating proxy that downgrades upload URLs)
  *
  *   FaultProxy {
  *     host: string                    // '127.0.0.1:PORT' of the proxy (use it in image references)
@@ -33,15 +45,21 @@
  *     pendingFaults(): number         // uses left over all rules (Infinity if any rule is unlimited)
  *     count(filter?: RequestFilter): number
  *     reset(): void                   // forget recorded requests
+ *     saw(needle: string): boolean    // whether any request so far carried `needle` in a header or its body
+ *                                     //  (first 1 MB), in any encoding a client would use (raw, base64 of it)
  *     stop(): Promise<void>
  *   }
  *   RecordedRequest { method, path (with query), status (0 = no response), hadAuthorization: boolean,
- *                     fault?: string, durationMs: number }   // the Authorization value is never kept
+ *                     scheme: 'http' | 'https', fault?: string, durationMs: number }
+ *                     // the Authorization value is never kept there
  *   match(spec: { method?: string; path?: RegExp | string }): (req: FaultRequest) => boolean
  *     helper: method equality and path regex / prefix, e.g. match({ method: 'GET', path: /\/blobs\/sha256:/ })
  */
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { listenOnLoopback, stopper } from './listen';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { onCleanup } from './tmp';
 
 export interface FaultRequest {
   method: string;
@@ -56,7 +74,15 @@ export type Fault =
   | { reset: 'before-response' | 'mid-body' }
   | { truncate: number }
   | { corrupt: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  | { redirect: string | ((req: FaultRequest) => string); redirectStatus?: number }
+  | { hang: true }
+  | { locationScheme: 'http' };
+
+export interface FaultProxyOptions {
+  port?: number;
+  tls?: { cert: string; key: string };
+}
 
 export interface FaultRule {
   match: (req: FaultRequest) => boolean;
@@ -72,6 +98,7 @@ export interface RecordedRequest {
   path: string;
   status: number;
   hadAuthorization: boolean;
+  scheme: 'http' | 'https';
   fault?: string;
   durationMs: number;
 }
@@ -87,6 +114,7 @@ export interface FaultProxy {
   pendingFaults(): number;
   count(filter?: RequestFilter): number;
   reset(): void;
+  saw(needle: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -109,6 +137,9 @@ function faultLabel(f: Fault): string {
   if ('reset' in f) return `reset ${f.reset}`;
   if ('truncate' in f) return `truncate ${f.truncate}`;
   if ('corrupt' in f) return 'corrupt';
+  if ('redirect' in f) return `redirect ${f.redirectStatus ?? 307}`;
+  if ('locationScheme' in f) return `location ${f.locationScheme}`;
+  if ('hang' in f) return 'hang';
   return `delay ${f.delayMs}`;
 }
 
@@ -119,6 +150,8 @@ function errorCode(status: number): string {
   if (status === 404) return 'NAME_UNKNOWN';
   return 'UNAVAILABLE';
 }
+
+const RECORD_BODY_BYTES = 1 << 20;
 
 function drain(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -133,7 +166,44 @@ function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
-export async function startFaultProxy(targetHost: string, plan: FaultPlan = []): Promise<FaultProxy> {
+/**
+ * One loopback port for both servers: the first byte tells a TLS ClientHello (0x16) from plain HTTP, so
+ * `http://` and `https://` URLs naming the same host:port reach the same proxy, as they would reach one
+ * host behind a TLS-terminating front.
+ */
+async function listen(handler: RequestListener, opts: FaultProxyOptions): Promise<{ port: number; stop: () => Promise<void> }> {
+  const plain = createServer(handler);
+  const secure = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : undefined;
+  const sockets = new Set<Socket>();
+  const front = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (secure && first[0] === 0x16 ? secure : plain).emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = front.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => front.close(() => resolve()));
+  };
+  onCleanup(stop);
+  return { port, stop };
+}
+
+export async function startFaultProxy(targetHost: string, plan: FaultPlan = [], opts: FaultProxyOptions = {}): Promise<FaultProxy> {
   const [upHost, upPortStr] = targetHost.includes(':') ? [targetHost.slice(0, targetHost.lastIndexOf(':')), targetHost.slice(targetHost.lastIndexOf(':') + 1)] : [targetHost, '80'];
   const upPort = Number(upPortStr);
   const rules: RuleState[] = plan.map((rule) => ({ rule, skipped: 0, used: 0 }));
@@ -141,6 +211,9 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let arrival = 0;
   let proxyHost = '';
+  const ownScheme = opts.tls ? 'https' : 'http';
+  /** Header and body text of each request, for saw(); test-only, so secrets may sit here. */
+  const seenText: string[] = [];
 
   const pick = (fr: FaultRequest): Fault | undefined => {
     for (const st of rules) {
@@ -157,10 +230,12 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
     return undefined;
   };
 
-  const rewriteLocation = (value: string): string => {
-    for (const prefix of [`http://${targetHost}`, `https://${targetHost}`]) {
-      if (value.startsWith(prefix)) return `http://${proxyHost}${value.slice(prefix.length)}`;
+  const rewriteLocation = (value: string, scheme: string): string => {
+    for (const prefix of [`http://${targetHost}`, `https://${targetHost}`, `http://${proxyHost}`, `https://${proxyHost}`]) {
+      if (value.startsWith(prefix)) return `${scheme}://${proxyHost}${value.slice(prefix.length)}`;
     }
+    // A relative Location means this origin; a downgrade must spell the scheme out.
+    if (scheme === 'http' && value.startsWith('/')) return `${scheme}://${proxyHost}${value}`;
     return value;
   };
 
@@ -168,8 +243,16 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
     const started = Date.now();
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const rec: RecordedRequest = { method, path, status: 0, hadAuthorization: req.headers.authorization !== undefined, durationMs: 0 };
+    const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+    const rec: RecordedRequest = { method, path, status: 0, hadAuthorization: req.headers.authorization !== undefined, scheme, durationMs: 0 };
     requests.push(rec);
+    const textIndex = seenText.push(`${path}\n${JSON.stringify(req.headers)}\n`) - 1;
+    let recorded = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (recorded >= RECORD_BODY_BYTES) return;
+      recorded += chunk.length;
+      seenText[textIndex] += chunk.subarray(0, RECORD_BODY_BYTES).toString('latin1');
+    });
     const done = (): void => {
       rec.durationMs = Date.now() - started;
     };
@@ -192,6 +275,19 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
       rec.status = fault.status;
       res.writeHead(fault.status, headers);
       res.end(method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (fault && 'hang' in fault) {
+      await drain(req);
+      return;
+    }
+    if (fault && 'redirect' in fault) {
+      await drain(req);
+      const status = fault.redirectStatus ?? 307;
+      rec.status = status;
+      const location = typeof fault.redirect === 'function' ? fault.redirect({ method, path, headers: req.headers, index: arrival - 1 }) : fault.redirect;
+      res.writeHead(status, { location, 'content-length': 0 });
+      res.end();
       return;
     }
     if (fault && 'reset' in fault && fault.reset === 'before-response') {
@@ -222,7 +318,7 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
       const out: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(upRes.headers)) {
         if (v === undefined || HOP_BY_HOP.has(k)) continue;
-        out[k] = k === 'location' && typeof v === 'string' ? rewriteLocation(v) : v;
+        out[k] = k === 'location' && typeof v === 'string' ? rewriteLocation(v, fault && 'locationScheme' in fault ? fault.locationScheme : scheme) : v;
       }
       const declared = upRes.headers['content-length'] !== undefined ? Number(upRes.headers['content-length']) : undefined;
       const hasBody = method !== 'HEAD' && status !== 204 && status !== 304;
@@ -290,14 +386,17 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
     req.pipe(upReq);
   };
 
-  const server = createServer((req, res) => {
+  const front = await listen((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500);
       res.end(`fault proxy error: ${String(e)}`);
     });
-  });
-  proxyHost = `127.0.0.1:${await listenOnLoopback(server)}`;
-  const stop = stopper(server, () => agent.destroy());
+  }, opts);
+  proxyHost = `127.0.0.1:${front.port}`;
+  const stop = async (): Promise<void> => {
+    await front.stop();
+    agent.destroy();
+  };
 
   const toPredicate = (filter: RequestFilter | undefined): ((r: RecordedRequest) => boolean) => {
     if (filter === undefined) return () => true;
@@ -310,7 +409,7 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
 
   return {
     host: proxyHost,
-    url: `http://${proxyHost}`,
+    url: `${ownScheme}://${proxyHost}`,
     requests,
     addFault(rule) {
       rules.push({ rule, skipped: 0, used: 0 });
@@ -326,6 +425,11 @@ export async function startFaultProxy(targetHost: string, plan: FaultPlan = []):
     },
     reset() {
       requests.length = 0;
+      seenText.length = 0;
+    },
+    saw(needle) {
+      const forms = [needle, Buffer.from(needle).toString('base64'), encodeURIComponent(needle)];
+      return seenText.some((t) => forms.some((f) => t.includes(f)));
     },
     stop,
   };

@@ -11,6 +11,7 @@
  *       tokenOptions?: TokenServerOptions      // extra options for the token server (auth 'token')
  *       trustInProcess?: boolean               // tls only, default true: make THIS process trust the test CA
  *       startTimeoutMs?: number                // default 15000
+ *       port?: number                          // listen on this port (e.g. one that fetch blocks); default free
  *       configOverride?: (config) => void      // edit the generated config object before it is written
  *     }
  *     The registry listens on 127.0.0.1:0 and the port is read from its "listening on" log line, so
@@ -90,6 +91,8 @@ export interface RegistryOptions {
   tokenOptions?: TokenServerOptions;
   trustInProcess?: boolean;
   startTimeoutMs?: number;
+  /** A fixed 127.0.0.1 port (e.g. 6000, which fetch refuses); default: a free one. */
+  port?: number;
   /** Last word on the generated config (a plain object serialised as JSON/YAML), e.g. read-only mode. */
   configOverride?: (config: Record<string, unknown>) => void;
 }
@@ -326,7 +329,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
       delete: { enabled: true },
       maintenance: { uploadpurging: { enabled: false } },
     },
-    http: { addr: '127.0.0.1:0', secret: randomBytes(16).toString('hex') },
+    http: { addr: `127.0.0.1:${opts.port ?? 0}`, secret: randomBytes(16).toString('hex') },
     health: { storagedriver: { enabled: false } },
   };
 

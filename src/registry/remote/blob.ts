@@ -1,10 +1,9 @@
 import { DigestMismatchError, errorFromResponse, RegistryError } from '../errors';
 import { sha256 } from '../digest';
-import { retrying } from '../transport/retry';
-import type { RequestBody } from '../transport/types';
+import type { RegistryResponse, RequestBody } from '../transport/types';
 import { discard } from '../transport/types';
 import type { RemoteContext, Repo } from './context';
-import { addQuery, pullScope, pushScope, readBody } from './context';
+import { addQuery, operation, pullScope, pushScope, readBody } from './context';
 
 const blobPath = (repo: Repo, digest: string): string => `/v2/${repo.repository}/blobs/${digest}`;
 const uploadsPath = (repo: Repo): string => `/v2/${repo.repository}/blobs/uploads/`;
@@ -18,7 +17,7 @@ export async function blobExists(ctx: RemoteContext, repo: Repo, digest: string)
   throw await errorFromResponse('HEAD', `${repo.registry}${url}`, res, `checking blob ${digest}`);
 }
 
-function locationOf(res: Response, what: string): string {
+function locationOf(res: RegistryResponse, what: string): string {
   const location = res.headers.get('location');
   if (!location) throw new RegistryError(`${what}: registry sent no upload Location`, { status: res.status });
   return location;
@@ -57,18 +56,18 @@ export async function finishUpload(ctx: RemoteContext, dst: Repo, location: stri
 }
 
 /** Opens a blob for streaming (redirects to storage are followed without our credentials). */
-export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<Response> {
+export async function openBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<RegistryResponse> {
   const url = blobPath(repo, digest);
   const res = await ctx.doer({ method: 'GET', url, registry: repo.registry, scopes: pullScope(repo) });
-  if (res.status !== 200 || !res.body) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching blob ${digest}`);
+  if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching blob ${digest}`);
   return res;
 }
 
-/** Downloads a small blob whole, verifying its digest; truncated or corrupt transfers are retried. */
-export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string): Promise<Buffer> {
-  return retrying(`GET blob ${digest}`, ctx.retry, ctx.log, async () => {
+/** Downloads a small blob whole (at most `maxBytes`), verifying its digest; truncated or corrupt transfers are retried. */
+export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string, maxBytes?: number): Promise<Buffer> {
+  return operation(ctx, `GET blob ${digest}`, async (ctx) => {
     const res = await openBlob(ctx, repo, digest);
-    const bytes = await readBody(res, 'GET', `${repo.registry}${blobPath(repo, digest)}`);
+    const bytes = await readBody(res, 'GET', `${repo.registry}${blobPath(repo, digest)}`, maxBytes);
     const got = sha256(bytes);
     if (got !== digest) throw new DigestMismatchError(`blob ${repo.registry}/${repo.repository}@${digest}`, digest, got);
     return bytes;
@@ -78,7 +77,7 @@ export function fetchBlob(ctx: RemoteContext, repo: Repo, digest: string): Promi
 /** Pushes in-memory content unless the registry already has it. Returns true when bytes were uploaded. */
 export function pushBlob(ctx: RemoteContext, dst: Repo, bytes: Buffer): Promise<boolean> {
   const digest = sha256(bytes);
-  return retrying(`pushing blob ${digest}`, ctx.retry, ctx.log, async () => {
+  return operation(ctx, `pushing blob ${digest}`, async (ctx) => {
     if (await blobExists(ctx, dst, digest)) return false;
     await finishUpload(ctx, dst, await startUpload(ctx, dst), digest, bytes, bytes.length);
     return true;

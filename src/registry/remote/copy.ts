@@ -1,12 +1,13 @@
 import { mapLimit } from '../../util/concurrency';
 import type { CopyProgress, CopyStats } from '../types';
-import { DigestMismatchError, RegistryError } from '../errors';
-import { hashingStream } from '../digest';
+import { DigestMismatchError, isRegistryError, RegistryError } from '../errors';
+import { HashingStream } from '../digest';
 import type { Descriptor } from '../media';
 import { blobsOf, parseManifest } from '../media';
-import { isTemporary, retrying } from '../transport/retry';
+import { isTemporary } from '../transport/retry';
 import { blobExists, finishUpload, mountBlob, openBlob, startUpload } from './blob';
 import type { RemoteContext, Repo } from './context';
+import { operation } from './context';
 import type { FetchedManifest } from './manifest';
 import { getManifest, headManifest, putManifest } from './manifest';
 
@@ -84,7 +85,7 @@ export class Copier {
     let task = this.blobs.get(key);
     const first = !task;
     if (!task) {
-      task = retrying(`copying blob ${desc.digest}`, this.ctx.retry, this.ctx.log, () => this.transferBlob(src, desc, dst, run));
+      task = operation(this.ctx, `copying blob ${desc.digest}`, (ctx) => this.transferBlob(ctx, src, desc, dst, run));
       task.then(() => this.seenAt.set(`${dst.registry}@${desc.digest}`, dst.repository), () => undefined);
       this.blobs.set(key, task);
       task.catch(() => this.blobs.delete(key));
@@ -93,9 +94,9 @@ export class Copier {
   }
 
   /** HEAD at the target, else mount (same registry), else stream GET → PUT, hashing on the way. */
-  private async transferBlob(src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<BlobOutcome> {
+  private async transferBlob(ctx: RemoteContext, src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<BlobOutcome> {
     const { digest, size } = desc;
-    if (await blobExists(this.ctx, dst, digest)) return 'skipped';
+    if (await blobExists(ctx, dst, digest)) return 'skipped';
     let location: string | undefined;
     // Mount from the source, or from a repository this run already filled on the target registry
     // (images copied to separate repositories often share base layers).
@@ -103,29 +104,40 @@ export class Copier {
     const from = src.registry === dst.registry ? src : known !== undefined ? { registry: dst.registry, repository: known } : undefined;
     if (from && from.repository !== dst.repository) {
       try {
-        const m = await mountBlob(this.ctx, dst, digest, from);
+        const m = await mountBlob(ctx, dst, digest, from);
         if (m.mounted) return 'mounted';
         location = m.location;
       } catch (e) {
         // A mount is an optimisation: a refusal (e.g. no pull access to the other repository) means upload.
         if (isTemporary(e)) throw e;
-        this.ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
+        ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
       }
     }
-    location ??= await startUpload(this.ctx, dst);
-    const res = await openBlob(this.ctx, src, digest);
+    // The upload session and the source body are independent: open both at once (one round trip less).
+    const [session, source] = await Promise.allSettled([location ?? startUpload(ctx, dst), openBlob(ctx, src, digest)]);
+    if (source.status === 'rejected') throw source.reason;
+    const res = source.value;
+    if (session.status === 'rejected') {
+      res.body.destroy();
+      throw session.reason;
+    }
     const declared = res.headers.get('content-length');
     if (declared !== null && Number(declared) !== size) {
-      await res.body?.cancel().catch(() => undefined);
+      res.body.destroy();
       // Could be a truncating proxy as well as a wrong manifest: worth another attempt, bounded anyway.
       throw new RegistryError(`blob ${digest}: source serves ${declared} bytes, manifest says ${size}`, { temporary: true });
     }
-    const hash = hashingStream((n) => run.bytes(n));
-    const body = (res.body as ReadableStream<Uint8Array>).pipeThrough(hash.stream);
+    // Source socket → hash → upload socket, Node streams throughout; the blob is never held whole.
+    const hash = new HashingStream((n) => run.bytes(n));
+    res.body.once('error', (e) => hash.destroy(e));
+    res.body.pipe(hash);
     try {
-      await finishUpload(this.ctx, dst, location, digest, body, size);
+      await finishUpload(ctx, dst, session.value, digest, hash, size);
     } catch (e) {
-      await body.cancel().catch(() => undefined);
+      res.body.destroy();
+      hash.destroy();
+      // A refusal before any byte moved (e.g. a downgrade) is final, whatever the source stream did.
+      if (isRegistryError(e) && !e.temporary && e.status === undefined) throw e;
       // A short or corrupt source stream is a transfer fault (retry); anything else is the registry's answer.
       if (hash.bytes() !== size) throw new RegistryError(`blob ${digest}: source stream ended after ${hash.bytes()} of ${size} bytes`, { temporary: true, cause: e });
       const got = hash.digest();

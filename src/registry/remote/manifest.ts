@@ -1,10 +1,9 @@
 import { DigestMismatchError, errorFromResponse, RegistryError } from '../errors';
 import { sha256 } from '../digest';
 import { MANIFEST_ACCEPT } from '../media';
-import { retrying } from '../transport/retry';
 import { discard } from '../transport/types';
 import type { RemoteContext, Repo } from './context';
-import { pullScope, pushScope, readBody } from './context';
+import { operation, pullScope, pushScope, readBody, SMALL_BODY_MAX } from './context';
 
 export interface FetchedManifest {
   bytes: Buffer;
@@ -12,6 +11,9 @@ export interface FetchedManifest {
   mediaType: string;
   digest: string;
 }
+
+/** distribution's own limit for a manifest it accepts; a larger answer is hostile or broken. */
+export const MAX_MANIFEST_BYTES = SMALL_BODY_MAX;
 
 const isDigest = (id: string): boolean => id.startsWith('sha256:');
 const path = (repo: Repo, id: string): string => `/v2/${repo.repository}/manifests/${id}`;
@@ -33,10 +35,10 @@ export async function headManifest(ctx: RemoteContext, repo: Repo, id: string): 
 export function getManifest(ctx: RemoteContext, repo: Repo, id: string): Promise<FetchedManifest> {
   const url = path(repo, id);
   const name = `${repo.registry}/${repo.repository}${isDigest(id) ? '@' : ':'}${id}`;
-  return retrying(`GET manifest ${name}`, ctx.retry, ctx.log, async () => {
+  return operation(ctx, `GET manifest ${name}`, async (ctx) => {
     const res = await ctx.doer({ method: 'GET', url, registry: repo.registry, scopes: pullScope(repo), headers: { accept: MANIFEST_ACCEPT } });
     if (res.status !== 200) throw await errorFromResponse('GET', `${repo.registry}${url}`, res, `fetching manifest ${name}`);
-    const bytes = await readBody(res, 'GET', `${repo.registry}${url}`);
+    const bytes = await readBody(res, 'GET', `${repo.registry}${url}`, MAX_MANIFEST_BYTES);
     const digest = sha256(bytes);
     if (isDigest(id) && digest !== id) throw new DigestMismatchError(`manifest ${name}`, id, digest);
     const served = res.headers.get('docker-content-digest');

@@ -9,6 +9,14 @@ import { getManifest, putManifest } from './manifest';
 
 export const MAPPINGS_FILE = 'reimage-mapping.json';
 
+/**
+ * Caps for reading a mappings image (hostile registries, gzip bombs): the layer as stored and the tar it
+ * inflates to. Mappings for tens of thousands of images fit in a few MB.
+ */
+export const MAX_MAPPINGS_LAYER_BYTES = 64 << 20;
+export const MAX_MAPPINGS_INFLATED_BYTES = 64 << 20;
+const MIB = 1 << 20;
+
 export interface BuiltImage {
   config: Buffer;
   layer: Buffer;
@@ -58,11 +66,16 @@ export async function pullMappingsImage(ctx: RemoteContext, repo: Repo, id: stri
   const [layer, ...rest] = parsed.layers;
   // The Go tool's wording.
   if (!layer || rest.length) throw new ReimageError(`${name}: multi-layer image, not from reimage`);
-  const blob = await fetchBlob(ctx, repo, layer.digest);
+  if (layer.size > MAX_MAPPINGS_LAYER_BYTES) throw new ReimageError(`${name}: layer of ${layer.size} bytes is over the ${MAX_MAPPINGS_LAYER_BYTES / MIB} MiB limit for a mappings image`);
+  const blob = await fetchBlob(ctx, repo, layer.digest, MAX_MAPPINGS_LAYER_BYTES);
   let tar: Buffer;
   try {
-    tar = blob[0] === 0x1f && blob[1] === 0x8b ? gunzipSync(blob) : blob;
+    // maxOutputLength stops inflating at the cap, so a gzip bomb costs at most that much memory.
+    tar = blob[0] === 0x1f && blob[1] === 0x8b ? gunzipSync(blob, { maxOutputLength: MAX_MAPPINGS_INFLATED_BYTES }) : blob;
   } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReimageError(`${name}: layer inflates to more than ${MAX_MAPPINGS_INFLATED_BYTES / MIB} MiB, the limit for a mappings image (a gzip bomb?)`);
+    }
     throw new ReimageError(`${name}: layer is not valid gzip`, { cause: e });
   }
   const [file] = readTar(tar);

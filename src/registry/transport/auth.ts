@@ -6,7 +6,7 @@ import { mergeScopes, parseChallenge } from './challenge';
 import type { Pinger } from './ping';
 import type { Token } from './token';
 import { basicHeader, fetchToken } from './token';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable, withHeaders } from './types';
 
 export interface AuthOptions {
@@ -33,7 +33,7 @@ class RegistryAuth {
     return this.authenticator.then((a) => a.authorization());
   }
 
-  async header(challenge: Challenge, scopes: string[], fresh: boolean): Promise<string | undefined> {
+  async header(challenge: Challenge, scopes: string[], fresh: boolean, once: boolean): Promise<string | undefined> {
     if (challenge.scheme === 'none') return undefined;
     if (challenge.scheme === 'basic') {
       const auth = await this.credentials();
@@ -54,7 +54,7 @@ class RegistryAuth {
     const p = this.credentials().then((auth) =>
       auth.registryToken
         ? { token: auth.registryToken, expiresAt: Number.MAX_SAFE_INTEGER }
-        : fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry }),
+        : fetchToken(this.opts.tokenDoer, { realm: challenge.realm, service: challenge.service, scopes, auth, registry: this.registry, once }),
     );
     this.pending.set(key, p);
     this.live.delete(key);
@@ -83,16 +83,19 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     return a;
   };
   return async (req) => {
-    if (!req.registry || new URL(req.url).host !== req.registry) return inner(req);
+    if (!req.registry) return inner(req);
+    const once = req.once ?? false;
+    const { scheme, challenge } = await opts.pinger.ping(req.registry, once);
+    // Credentials go to the registry's own origin only: same host over another scheme is another server.
+    if (new URL(req.url).origin !== new URL(`${scheme}://${req.registry}`).origin) return inner(req);
     const auth = forRegistry(req.registry);
-    const { challenge } = await opts.pinger.ping(req.registry);
     const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
-    const send = (header: string | undefined): Promise<Response> => inner(withHeaders(req, { authorization: header }));
-    const res = await send(await auth.header(challenge, scopes, false));
+    const send = (header: string | undefined): Promise<RegistryResponse> => inner(withHeaders(req, { authorization: header }));
+    const res = await send(await auth.header(challenge, scopes, false, once));
     if (res.status !== 401 || !isReplayable(req)) return res;
     const again = parseChallenge(res.headers.get('www-authenticate'));
     if (again.scheme !== 'bearer') return res;
     await discard(res);
-    return send(await auth.header(again, mergeScopes(scopes, again.scopes), true));
+    return send(await auth.header(again, mergeScopes(scopes, again.scopes), true, once));
   };
 }

@@ -2,8 +2,11 @@ import { Semaphore } from '../../util/concurrency';
 import type { Logger } from '../../util/log';
 import type { Keychain } from '../auth/authenticator';
 import { withAuth } from './auth';
-import { fetchDoer } from './fetch';
+import { withCleartextGuard } from './cleartext';
+import { httpDoer } from './http';
+import type { RegistryRequest } from './types';
 import { withLimit } from './limit';
+import { withRateLimitLog } from './ratelimit';
 import { Pinger, withScheme } from './ping';
 import { withRedirects } from './redirect';
 import type { RetryPolicy } from './retry';
@@ -19,25 +22,36 @@ export interface TransportOptions {
   retry?: RetryPolicy;
   timeoutMs?: number;
   userAgent?: string;
-  fetchImpl?: typeof fetch;
+  /** Sockets per registry origin; default twice the request limit plus two (no upload waits for its own source). */
+  maxSockets?: number;
+  /** For tests: sees every request as it goes on the wire. */
+  tap?: (req: RegistryRequest) => void;
 }
 
 export interface Transport {
-  /** scheme → auth → redirects → retry → run-wide limit → user agent → fetch */
+  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → user agent → node:http */
   doer: Doer;
   pinger: Pinger;
 }
 
 export function createTransport(opts: TransportOptions): Transport {
-  const base = withUserAgent(fetchDoer({ ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}) }), opts.userAgent ?? defaultUserAgent());
-  const limited = withLimit(base, opts.semaphore ?? new Semaphore(8));
+  const insecure = new Set(opts.insecureRegistries ?? []);
+  const isInsecure = (host: string): boolean => insecure.has(host);
+  const semaphore = opts.semaphore ?? new Semaphore(8);
+  const wire = httpDoer({
+    maxSockets: opts.maxSockets ?? 2 * semaphore.size + 2,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.tap ? { tap: opts.tap } : {}),
+  });
+  const base = withUserAgent(wire, opts.userAgent ?? defaultUserAgent());
+  const limited = withLimit(withCleartextGuard(withRateLimitLog(base, opts.log), isInsecure), semaphore);
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
-  const plain = withRedirects(retried);
+  const plain = withRedirects(retried, { isInsecure });
   const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const authed = withAuth(plain, { pinger, keychain: opts.keychain, tokenDoer: plain, ...(opts.log ? { log: opts.log } : {}) });
   return { doer: withScheme(authed, pinger), pinger };
 }
 
-export type { Doer, RegistryRequest, RequestBody } from './types';
+export type { Doer, RegistryRequest, RegistryResponse, RequestBody } from './types';
 export type { RetryPolicy } from './retry';
 export { DEFAULT_RETRY } from './retry';

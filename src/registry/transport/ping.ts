@@ -1,5 +1,6 @@
 import type { Logger } from '../../util/log';
 import { errorFromResponse } from '../errors';
+import { downgradeError } from './cleartext';
 import type { Challenge } from './challenge';
 import { parseChallenge } from './challenge';
 import { isTlsMismatch } from './neterror';
@@ -37,37 +38,46 @@ function hostOf(registry: string): string {
  */
 export class Pinger {
   private readonly cache = new Map<string, Promise<PingResult>>();
+  /** Schemes learnt so far, for synchronous checks. */
+  private readonly known = new Map<string, 'http' | 'https'>();
   private readonly insecure: Set<string>;
   constructor(private readonly opts: PingerOptions) {
     this.insecure = new Set(opts.insecureRegistries ?? []);
   }
 
-  ping(registry: string): Promise<PingResult> {
+  /** Named in -insecure-registry. */
+  isInsecure(host: string): boolean {
+    return this.insecure.has(host);
+  }
+
+  /** `once`: the caller's operation owns the retry budget, so a first ping is tried once. */
+  ping(registry: string, once = false): Promise<PingResult> {
     let p = this.cache.get(registry);
     if (!p) {
-      p = this.discover(registry);
+      p = this.discover(registry, once);
       this.cache.set(registry, p);
+      p.then((r) => this.known.set(registry, r.scheme), () => undefined);
       // A failed ping may be transient; let a later request try again.
       p.catch(() => this.cache.delete(registry));
     }
     return p;
   }
 
-  private async discover(registry: string): Promise<PingResult> {
-    if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry);
-    if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry);
+  private async discover(registry: string, once: boolean): Promise<PingResult> {
+    if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry, once);
+    if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry, once);
     try {
-      return await this.pingWith(this.opts.probe, 'https', registry);
+      return await this.pingWith(this.opts.probe, 'https', registry, true);
     } catch (e) {
       if (!isTlsMismatch(e)) throw e;
       this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
-      return this.pingWith(this.opts.doer, 'http', registry);
+      return this.pingWith(this.opts.doer, 'http', registry, once);
     }
   }
 
-  private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string): Promise<PingResult> {
+  private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string, once: boolean): Promise<PingResult> {
     const url = `${scheme}://${registry}/v2/`;
-    const res = await doer({ method: 'GET', url });
+    const res = await doer({ method: 'GET', url, once });
     if (res.status === 200) {
       await discard(res);
       return { scheme, challenge: { scheme: 'none' } };
@@ -80,11 +90,20 @@ export class Pinger {
   }
 }
 
-/** Completes "/v2/..." paths with the scheme the ping found. */
+/**
+ * Completes "/v2/..." paths with the scheme the ping found, and refuses absolute URLs (upload Locations)
+ * that would take an HTTPS registry's traffic to plain HTTP: a TLS-terminating proxy that writes
+ * `http://` Locations would otherwise get the credentials and the bytes in clear text.
+ */
 export function withScheme(inner: Doer, pinger: Pinger): Doer {
   return async (req) => {
-    if (!req.url.startsWith('/') || !req.registry) return inner(req);
-    const { scheme } = await pinger.ping(req.registry);
-    return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
+    if (!req.registry) return inner(req);
+    const { scheme } = await pinger.ping(req.registry, req.once);
+    if (req.url.startsWith('/')) return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
+    const target = new URL(req.url);
+    if (scheme === 'https' && target.protocol === 'http:' && !pinger.isInsecure(target.host)) {
+      throw downgradeError(req.method, req.url, `https://${req.registry}`);
+    }
+    return inner(req);
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../util/log';
-import { isRegistryError, safeUrl } from '../errors';
+import { isRegistryError, parseRetryAfter, safeUrl } from '../errors';
 import { isTemporaryNetworkError } from './neterror';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
 import { discard, isReplayable } from './types';
 
 export interface RetryPolicy {
@@ -24,14 +24,7 @@ export function isTemporary(e: unknown): boolean {
   return isTemporaryNetworkError(e);
 }
 
-/** Retry-After as delta-seconds or an HTTP-date, in ms from `now`. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+export { parseRetryAfter };
 
 /** Exponential backoff with "equal jitter", or the server's Retry-After, capped either way. */
 export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
@@ -40,29 +33,40 @@ export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterMs?: n
   return exp / 2 + Math.random() * (exp / 2);
 }
 
+/** Retry-After longer than the cap: retrying early would only be refused again (and count against a quota). */
+const beyondCap = (retryAfterMs: number | undefined, policy: RetryPolicy): boolean => retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation). */
+/**
+ * Runs a whole operation again on temporary failures (network errors, 5xx, digest mismatches from truncation).
+ * Its requests must carry `once` (remote/context's `operation` does that), so the transport does not retry
+ * them too: one budget per operation, at most `policy.attempts` tries and attempts × timeout plus backoffs.
+ */
 export async function retrying<T>(what: string, policy: RetryPolicy, log: Logger | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (e) {
-      if (attempt + 1 >= policy.attempts || !isTemporary(e)) throw e;
-      const wait = backoffMs(attempt, policy);
+      const retryAfter = isRegistryError(e) ? e.retryAfterMs : undefined;
+      if (attempt + 1 >= policy.attempts || !isTemporary(e) || beyondCap(retryAfter, policy)) throw e;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying', { what, attempt: attempt + 1, waitMs: Math.round(wait), error: e instanceof Error ? e.message : String(e) });
       await sleep(wait);
     }
   }
 }
 
-/** Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again. */
+/**
+ * Retries one HTTP exchange on temporary statuses and network errors, if its body can be sent again and
+ * no enclosing operation owns the budget (`once`).
+ */
 export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer {
   return async (req) => {
-    if (!isReplayable(req)) return inner(req);
+    if (!isReplayable(req) || req.once) return inner(req);
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= policy.attempts;
-      let res: Response;
+      let res: RegistryResponse;
       try {
         res = await inner(req);
       } catch (e) {
@@ -73,7 +77,10 @@ export function withRetry(inner: Doer, policy: RetryPolicy, log?: Logger): Doer 
         continue;
       }
       if (last || !isRetryableStatus(res.status)) return res;
-      const wait = backoffMs(attempt, policy, parseRetryAfter(res.headers.get('retry-after')));
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      // Asked to wait longer than we ever would (a rate limit that resets in hours): fail now, the error says so.
+      if (beyondCap(retryAfter, policy)) return res;
+      const wait = backoffMs(attempt, policy, retryAfter);
       log?.debug('retrying request', { method: req.method, url: safeUrl(req.url), status: res.status, waitMs: Math.round(wait) });
       await discard(res);
       await sleep(wait);

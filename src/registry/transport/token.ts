@@ -1,6 +1,7 @@
 import { errorFromResponse, RegistryError, safeUrl } from '../errors';
 import type { AuthConfig } from '../auth/authenticator';
-import type { Doer } from './types';
+import type { Doer, RegistryResponse } from './types';
+import { discard } from './types';
 
 export interface Token {
   token: string;
@@ -18,6 +19,8 @@ interface TokenRequest {
   scopes: string[];
   auth: AuthConfig;
   registry: string;
+  /** Inside an operation that owns the retry budget. */
+  once?: boolean;
 }
 
 /**
@@ -25,15 +28,15 @@ interface TokenRequest {
  * token when we hold one (falling back to GET where the server has no OAuth2 endpoint), else GET with Basic.
  */
 export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> {
-  let res: Response | undefined;
+  let res: RegistryResponse | undefined;
   let method = 'POST';
   if (req.auth.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: req.auth.identityToken, client_id: 'reimage' });
     if (req.service) form.set('service', req.service);
     if (req.scopes.length) form.set('scope', req.scopes.join(' '));
-    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    res = await doer({ method: 'POST', url: req.realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), secret: true, once: req.once ?? false });
     if (res.status === 404 || res.status === 405) {
-      await res.body?.cancel();
+      await discard(res);
       res = undefined;
     }
   }
@@ -44,7 +47,7 @@ export async function fetchToken(doer: Doer, req: TokenRequest): Promise<Token> 
     for (const s of req.scopes) url.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (req.auth.username !== undefined && req.auth.password !== undefined) headers.authorization = basicHeader(req.auth.username, req.auth.password);
-    res = await doer({ method: 'GET', url: url.toString(), headers });
+    res = await doer({ method: 'GET', url: url.toString(), headers, once: req.once ?? false });
   }
   if (res.status !== 200) throw await errorFromResponse(method, req.realm, res, `fetching token for ${req.registry}`);
   let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

@@ -1,5 +1,7 @@
+import type { Readable } from 'node:stream';
+
 /** Request bodies: bytes and strings can be replayed by retries; a stream cannot. */
-export type RequestBody = Uint8Array | string | ReadableStream<Uint8Array>;
+export type RequestBody = Uint8Array | string | Readable;
 
 export interface RegistryRequest {
   method: string;
@@ -12,14 +14,37 @@ export interface RegistryRequest {
   registry?: string;
   /** Bearer scopes the request needs, e.g. "repository:library/nginx:pull". */
   scopes?: string[];
+  /** The body carries a credential (the OAuth2 token POST): it is never replayed to another origin. */
+  secret?: boolean;
+  /** Part of an operation that owns the retry budget: no layer retries it on its own (nor its ping or token). */
+  once?: boolean;
+}
+
+/** Response headers, read the way fetch's Headers are. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
+/**
+ * What every layer answers: the status, headers and a Node stream of the body (never decoded: digests are
+ * over the stored bytes). `text`, `json` and `bytes` read the body whole; use them for small bodies only.
+ */
+export interface RegistryResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: ResponseHeaders;
+  readonly body: Readable;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  bytes(): Promise<Buffer>;
 }
 
 /** One layer of the HTTP stack: same shape as the layer it wraps (like an http.RoundTripper). */
-export type Doer = (req: RegistryRequest) => Promise<Response>;
+export type Doer = (req: RegistryRequest) => Promise<RegistryResponse>;
 
-/** Duck-typed: streams may come from another realm (undici's, under jest). */
-export function isStreamBody(body: RequestBody | undefined): body is ReadableStream<Uint8Array> {
-  return typeof body === 'object' && body !== null && typeof (body as { getReader?: unknown }).getReader === 'function';
+/** Duck-typed: a Node Readable (pipe + on) rather than bytes. */
+export function isStreamBody(body: RequestBody | undefined): body is Readable {
+  return typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe === 'function';
 }
 
 export function isReplayable(req: RegistryRequest): boolean {
@@ -35,11 +60,22 @@ export function withHeaders(req: RegistryRequest, headers: Record<string, string
   return { ...req, headers: merged };
 }
 
-/** Releases a response we will not read, so keep-alive sockets are reused. */
-export async function discard(res: Response): Promise<void> {
-  try {
-    await res.body?.cancel();
-  } catch {
-    // Nothing to release.
+/** Bodies up to this size are read to the end on discard, so the keep-alive socket is reused. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/** Releases a response we will not read: drains a small body (socket reused), drops a large one. */
+export async function discard(res: RegistryResponse): Promise<void> {
+  const body = res.body;
+  if (body.readableEnded || body.destroyed) return;
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  if (!(length <= DRAIN_LIMIT)) {
+    body.destroy();
+    return;
   }
+  await new Promise<void>((resolve) => {
+    body.once('end', resolve);
+    body.once('error', () => resolve());
+    body.once('close', resolve);
+    body.resume();
+  });
 }

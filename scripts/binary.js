@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Builds dist/reimage: one executable file (Node single-executable application) that needs no node_modules.
+// Steps: esbuild bundle (scripts/bundle.js) -> SEA blob (node --experimental-sea-config, with V8 code cache)
+// -> a copy of this node binary with the blob injected by postject.
+// REIMAGE_SEA_NODE=/path/to/node picks another Node 20 binary to embed (it must carry the SEA fuse).
+// REIMAGE_SEA_CODE_CACHE=0 builds without the code cache (for bench/coldstart.js).
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { bundle } = require('./bundle');
+
+const ROOT = path.join(__dirname, '..');
+const OUT = path.join(ROOT, 'dist', 'reimage');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/** Runs a build step; its chatter (postject warns about every ELF note section) is shown only when it fails. */
+function quiet(cmd, args) {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    process.stderr.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed`);
+  }
+}
+
+async function main() {
+  const main = await bundle();
+  const node = process.env.REIMAGE_SEA_NODE || process.execPath;
+  const work = path.join(ROOT, 'dist', 'bundle');
+  const blob = path.join(work, 'sea-prep.blob');
+  const config = path.join(work, 'sea-config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      main,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: process.env.REIMAGE_SEA_CODE_CACHE !== '0',
+      useSnapshot: false,
+    }),
+  );
+  quiet(node, ['--experimental-sea-config', config]);
+
+  const tmp = `${OUT}.tmp-${process.pid}`;
+  fs.copyFileSync(node, tmp);
+  fs.chmodSync(tmp, 0o755);
+  quiet(process.execPath, [require.resolve('postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+  fs.renameSync(tmp, OUT); // atomic: a half-written executable is never left at dist/reimage
+  const version = execFileSync(OUT, ['--version'], { encoding: 'utf8' }).trim();
+  process.stdout.write(`binary: ${path.relative(ROOT, OUT)} ${(fs.statSync(OUT).size / 1e6).toFixed(1)} MB (${version})\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`binary: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

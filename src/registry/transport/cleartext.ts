@@ -1,0 +1,36 @@
+import { isLoopbackHost } from '../../util/net';
+import { RegistryError, safeUrl } from '../errors';
+import type { Doer } from './types';
+
+/** The one message for every https → http step (upload Locations and redirects). */
+export function downgradeError(method: string, url: string, from: string): RegistryError {
+  const host = new URL(url).host;
+  return new RegistryError(
+    `${method} ${safeUrl(url)}: refusing to downgrade ${from} to plain HTTP; name ${host} in -insecure-registry if it really speaks only HTTP`,
+    { method, url, temporary: false },
+  );
+}
+
+function hostname(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const i = host.lastIndexOf(':');
+  return i >= 0 ? host.slice(0, i) : host;
+}
+
+/**
+ * The last check before the wire: a credential (Authorization, or a body marked secret) goes over plain
+ * HTTP only to a loopback host or one named in -insecure-registry, whatever the layers above decided.
+ */
+export function withCleartextGuard(inner: Doer, isInsecure: (host: string) => boolean): Doer {
+  return (req) => {
+    if (req.headers?.authorization === undefined && !req.secret) return inner(req);
+    const u = new URL(req.url);
+    if (u.protocol === 'http:' && !isLoopbackHost(hostname(u.host)) && !isInsecure(u.host)) {
+      return Promise.reject(new RegistryError(
+        `${req.method} ${safeUrl(req.url)}: refusing to send credentials over plain HTTP; name ${u.host} in -insecure-registry to allow it`,
+        { method: req.method, url: req.url, temporary: false },
+      ));
+    }
+    return inner(req);
+  };
+}
