@@ -10,7 +10,7 @@ import { pushTestImage } from './support/images';
 import type { PushedImage } from './support/images';
 import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
-import { ROOT, runCli } from './support/cli';
+import { CLI, KPT, ROOT, run, runCli } from './support/cli';
 
 const SCANNER = path.join(ROOT, 'test', 'support', 'scanner.js');
 const MALFORMED = path.join(ROOT, 'test', 'fixtures', 'vuln', 'malformed');
@@ -46,6 +46,8 @@ describe('exec method, upstream flags', () => {
       `[error] apps/v1/Deployment/d0 spec.template.spec.containers[0].image: ${app.ref}: image ${app.digestRef} has 1 CVEs with risk > 10.00: CVE-2023-4911(score 7.80, risk 62.50)`,
     ]);
     expect(fs.existsSync(out)).toBe(false);
+    // upstream's log line per unacceptable CVE
+    expect(r.stderr).toMatch(/level=ERROR msg="Unacceptable vulnerability" cve=CVE-2023-4911 cvss=7\.8 risk=62\.5 images=\S*team\/app:1/);
   });
 
   test('-vulncheck-method trivy (the seed name) with -vulncheck-format trivy-json and -vulncheck-command', async () => {
@@ -162,6 +164,25 @@ describe('exec method, upstream flags', () => {
     const r = await runCli(['-vulncheck-command', scanner('--mode', 'null'), '-vulncheck-max-cvss', '1'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/\[error\]/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('through kpt (ConfigMap keys are the flag names)', () => {
+  test('upstream keys gate the package; a passing run writes the upstream mappings', async () => {
+    const dir = path.join(tmp, 'kpt');
+    fs.mkdirSync(dir, { recursive: true });
+    const text = deployment(app.ref);
+    fs.writeFileSync(path.join(dir, 'app.yaml'), text);
+    const failing = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', `vulncheck-command=${scanner('--format', 'grype')}`, 'vulncheck-max-risk=10']);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('[FAIL]');
+    expect(failing.stderr).toContain('CVE-2023-4911(score 7.80, risk 62.50)');
+    expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toBe(text);
+    const out = mappingsFile();
+    const passing = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', `vulncheck-command=${scanner('--format', 'grype')}`, 'vulncheck-max-risk=100', 'mappings-format=upstream', `write-json-mappings-file=${out}`]);
+    expect(passing.stderr).toContain('[PASS]');
+    expect(passing.code).toBe(0);
+    expect(Object.keys(JSON.parse(fs.readFileSync(out, 'utf8'))[app.ref] as object)).toEqual(['tag', 'digest', 'vulncheckResult']);
   });
 });
 

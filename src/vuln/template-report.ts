@@ -136,7 +136,7 @@ export function reportData(mappings: Readonly<Record<string, ReportMapping>>, un
   ]);
 }
 
-/** Renders the template into memory first, then writes the output atomically: a failing template leaves the old file. */
+/** Renders the template with the stage's results. */
 export function renderTemplateReport(t: ReportTemplate, mappings: Readonly<Record<string, ReportMapping>>, unused: readonly string[]): string {
   try {
     return t.template.execute(reportData(mappings, unused));
@@ -146,24 +146,21 @@ export function renderTemplateReport(t: ReportTemplate, mappings: Readonly<Recor
 }
 
 /**
- * Writes upstream's report. As upstream, it is not rendered when an image could not be checked (its
- * mappings would read as clean); the run fails for those images anyway.
+ * Upstream's report text, or undefined when it must not be written: as upstream, it is not rendered when an
+ * image could not be checked (its mappings would read as clean); the run fails for those images anyway.
+ * The caller writes it (atomically), so a failing template leaves the old file.
  */
-export async function writeTemplateReport(
+export function templateReportText(
   t: ReportTemplate,
-  output: string,
   mappings: Readonly<Record<string, ReportMapping>>,
   results: ReadonlyMap<string, VulnCheckResult>,
   unused: readonly string[],
   log: Logger,
-): Promise<void> {
+): string | undefined {
   const failed = [...results.values()].filter((r) => r.error !== undefined).length;
   if (failed > 0) {
-    log.error('not rendering the vulncheck report: some images could not be checked', { images: failed, output });
-    return;
+    log.error('not rendering the vulncheck report: some images could not be checked', { images: failed, template: t.name });
+    return undefined;
   }
-  const text = renderTemplateReport(t, mappings, unused);
-  const { writeFileAtomic } = require('../mappings/file') as typeof import('../mappings/file');
-  await writeFileAtomic('-vulncheck-report-output', output, text, 0o644);
-  log.info('wrote vulncheck report', { file: output, template: t.name });
+  return renderTemplateReport(t, mappings, unused);
 }
