@@ -114,7 +114,8 @@ describe('exec method, upstream flags', () => {
         tag: app.ref,
         digest: app.digest,
         ignoredCVEs: ['CVE-2023-4911:7.800000'],
-        foundCVEs: ['CVE-2005-2541:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2023-44487:7.500000', 'CVE-2024-0001:0.000000', 'GHSA-3h5v-q93c-6h6q:5.000000'],
+        // the scanner's order, as the seed recorded them
+        foundCVEs: ['CVE-2023-44487:7.500000', 'CVE-2005-2541:5.000000', 'GHSA-3h5v-q93c-6h6q:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2024-0001:0.000000'],
       },
     });
   });
