@@ -193,7 +193,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   let output: OutputPlan = { kind: 'none' };
   let summary: Record<string, number> = { images: states.length };
   if (input) {
-    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
+    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s', earlier: results.filter((r) => r.severity !== 'error') });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
     output = outputPlan(input, out.text);

@@ -26,9 +26,15 @@ export function resultAt(o: Occurrence, severity: Result['severity'], message: s
   };
 }
 
-/** `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...). */
-function isArgoTemplate(resource: ResourceSlot, image: string): boolean {
-  return image.includes('{{') && typeof resource.ref.apiVersion === 'string' && resource.ref.apiVersion.startsWith('argoproj.io/');
+/**
+ * `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...), or
+ * `$(params.image)` in a Tekton one: filled in when the workflow or task runs, so there is nothing to pin yet.
+ */
+function runtimeTemplate(resource: ResourceSlot, image: string): string | undefined {
+  const apiVersion = resource.ref.apiVersion ?? '';
+  if (image.includes('{{') && apiVersion.startsWith('argoproj.io/')) return 'an Argo template expression, resolved when the workflow runs';
+  if (image.includes('$(') && apiVersion.startsWith('tekton.dev/')) return 'a Tekton parameter, substituted when the task runs';
+  return undefined;
 }
 
 export interface LocateSettings {
@@ -69,10 +75,11 @@ export function collectOccurrences(
       });
     }
     for (const field of located.fields) {
-      if (typeof field.value === 'string' && isArgoTemplate(resource, field.value)) {
-        // Not an error: Argo fills the parameter in when the workflow runs; say so and leave it.
+      const template = typeof field.value === 'string' ? runtimeTemplate(resource, field.value) : undefined;
+      if (template) {
+        // Not an error: the workflow engine fills the parameter in; say so and leave it.
         errors.push({
-          message: `image ${field.value} is an Argo template expression, resolved when the workflow runs; left as it is`,
+          message: `image ${String(field.value)} is ${template}; left as it is`,
           severity: 'info',
           resourceRef: resource.ref,
           field: { path: fieldPath(field.path) },
