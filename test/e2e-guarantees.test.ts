@@ -51,6 +51,7 @@ describe('exit codes follow Go: 2 for command-line syntax, 1 for everything else
     [['-concurrency', 'x'], 2, /invalid value "x" for flag -concurrency: parse error/],
     [['-vulncheck-timeout', '1constructor'], 2, /invalid value "1constructor" for flag -vulncheck-timeout: .*unknown unit "constructor"/],
     [['-ignore'], 2, /flag needs an argument: -ignore/],
+    [['-vulncheck-ignore-cve-list', '(=CVE-1'], 2, /^reimage: error: invalid value "\(=CVE-1" for flag -vulncheck-ignore-cve-list: bad regexp argument "\(", error parsing regexp: missing closing \): `\(`$/],
     [['-input', 'json'], 1, /invalid value "json" for flag -input: must be one of k8s, yaml/],
     [['-ignore', '('], 1, /invalid -ignore regexp/],
   ] as const)('%j exits %d', async (args, code, re) => {

@@ -146,13 +146,16 @@ describe('-allowed-registries', () => {
     expect(imagesIn(r.stdout)).toEqual([`${dst.host}/ok/team/tool:2.0`]);
   });
 
-  test('a disallowed final image fails, naming resource and field, and is not copied', async () => {
+  test('a disallowed final image fails, naming resource and field; nothing is copied, not even the allowed images', async () => {
     await dst.resetAccessLog();
-    const r = await runCli(['-rename-remote-path', `${dst.host}/elsewhere`, '-rename-template', TAG_TEMPLATE, '-allowed-registries', allowDst()], manifest([tool.ref]));
+    const allowApp = `^${dst.host.replace(/\./g, '\\.')}/elsewhere/team/app$`;
+    const r = await runCli(['-rename-remote-path', `${dst.host}/elsewhere`, '-rename-template', TAG_TEMPLATE, '-allowed-registries', allowApp], manifest([app.ref, tool.ref]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`apps/v1/Deployment/d0 spec\\.template\\.spec\\.containers\\[0\\]\\.image: .*registry ${dst.host}/elsewhere/team/tool is not allowed by -allowed-registries`));
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('[error]'));
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^\\[error\\] apps/v1/Deployment/d1 spec\\.template\\.spec\\.containers\\[0\\]\\.image: .*registry ${dst.host}/elsewhere/team/tool is not allowed by -allowed-registries`))]);
     expect(await dst.requestCount({ method: 'PUT' })).toBe(0);
+    expect(await dst.requestCount({ method: 'POST' })).toBe(0);
   });
 
   test('without a rename, the images as written are checked', async () => {

@@ -14,7 +14,8 @@ const GO_TYPE: Readonly<Record<FlagDef['kind'], string>> = {
 };
 
 /** Go prints "(default X)" only for non-zero defaults, strings quoted. */
-function defaultSuffix(d: FlagDef): string {
+/** Go's " (default X)" suffix, or '' for a zero default; also used for README's flag table. */
+export function defaultSuffix(d: FlagDef): string {
   if (d.shownDefault !== undefined) return ` (default ${d.kind === 'string' ? JSON.stringify(d.shownDefault) : d.shownDefault})`;
   const v = DEFAULT_OPTIONS[d.key];
   if (v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) return '';

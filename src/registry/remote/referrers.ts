@@ -125,9 +125,11 @@ export class ReferrerSync {
   /** Each cosign tag of `subject` that exists at the source, copied under the same tag unless already there. */
   private async cosignTags(src: Repo, dst: Repo, subject: string, run: CopyRun, canonical: Repo | undefined): Promise<FetchedManifest[]> {
     const out: FetchedManifest[] = [];
-    for (const suffix of COSIGN_SUFFIXES) {
-      const tag = `${referrersTag(subject)}${suffix}`;
-      const digest = await headManifest(this.ctx, src, tag);
+    // The three HEADs at once: most images have none of these tags.
+    const tags = COSIGN_SUFFIXES.map((suffix) => `${referrersTag(subject)}${suffix}`);
+    const digests = await Promise.all(tags.map((tag) => headManifest(this.ctx, src, tag)));
+    for (const [i, tag] of tags.entries()) {
+      const digest = digests[i];
       if (!digest) continue;
       await this.confirm(canonical, src, tag, digest);
       const m = await getManifest(this.ctx, src, digest);
