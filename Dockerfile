@@ -4,6 +4,7 @@
 #
 # On a normal machine, from the public node:20 image, building the bundle inside (needs the npm registry):
 #     docker build -t reimage .
+#     podman build --build-arg BUNDLE=source -t reimage .   (buildah picks the stage only from an explicit arg)
 # Offline, as `npm run image` does (scripts/image.sh): a base built without a registry, the bundle from the context:
 #     podman build --build-arg BASE=localhost/reimage-base:KEY --build-arg BUNDLE=prebuilt -t localhost/reimage:dev .
 ARG BASE=docker.io/library/node:20-bookworm-slim

