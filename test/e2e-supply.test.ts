@@ -218,6 +218,16 @@ describe('-verify-only', () => {
     expect(other.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 .*not an image reimage writes from the static mappings/);
   });
 
+  test('with -platform, a pin must name that platform\'s manifest, not the index', async () => {
+    const arm = (app.children.find((c) => c.platform === 'linux/arm64') as { digest: string }).digest;
+    const ok = await runCli(['-verify-only', '-platform', 'linux/arm64'], manifest([`${src.host}/team/app@${arm}`]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
+    const bad = await runCli(['-verify-only', '-platform', 'linux/arm64'], manifest([app.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`pins ${app.digest}, not the linux/arm64 manifest ${arm}`);
+  });
+
   test('it refuses flags that would write something', async () => {
     const r = await runCli(['-verify-only', '-write-json-mappings-file', path.join(tmp, 'x.json')], manifest([app.digestRef]));
     expect([1, 2]).toContain(r.code);
