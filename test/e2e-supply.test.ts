@@ -555,6 +555,18 @@ describe('-verify-only with the vulnerability gate and attestations', () => {
     ]);
   });
 
+  test('-vulncheck-max-risk gates too (grype-json from -vulncheck-command)', async () => {
+    const { ROOT } = await import('./support/cli');
+    const command = `${process.execPath} ${path.join(ROOT, 'test', 'support', 'scanner.js')} --format grype`;
+    const bad = await runCli(['-verify-only', '-vulncheck-command', command, '-vulncheck-max-risk', '10'], manifest([tool.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 spec\.template\.spec\.containers\[0\]\.image: .*CVEs with risk > 10\.00/);
+    const ok = await runCli(['-verify-only', '-vulncheck-command', command, '-vulncheck-max-risk', '100'], manifest([tool.digestRef]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
+  });
+
   test('-binauthz-attestor: a verified attestation must exist, and verify mode creates none', async () => {
     const { startGrafeasServer } = await import('./support/grafeas-server');
     const { startKmsServer } = await import('./support/kms-server');
