@@ -337,6 +337,17 @@ describe('item 10: no log forging, no raw escapes', () => {
     expect(messages(r.stderr)[0]).toContain('nginx:1\\x1b[2J\\u2028x');
   });
 
+  test('a mapping key with a newline and ESC is escaped', async () => {
+    const mf = file('forged-key.json', JSON.stringify({ 'nginx:1\nlevel=INFO msg=forged\u001b[2J': { tag: 'x.example.com/a:1', digest: D('e') } }));
+    const r = await runCli(['-static-json-mappings-file', mf, ...OFFLINE], pod('nginx:1'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain(ESC);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('level=INFO msg=forged'))).toEqual([]);
+    expect(messages(r.stderr)).toHaveLength(1);
+    expect(messages(r.stderr)[0]).toMatch(/forged-key\.json: mapping key "nginx:1\\nlevel=INFO msg=forged\\u001b\[2J": invalid image reference/);
+  });
+
   test('KRM results carry escaped text, so kpt cannot print raw escapes either', async () => {
     const item = `- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: "web\\e]0;owned\\a"\n  spec:\n    containers:\n    - name: a\n      image: nginx:1.27\n`;
     const r = await runCli(['-static-json-mappings-file', MAPPINGS, ...OFFLINE, '-debug'], list(item));
