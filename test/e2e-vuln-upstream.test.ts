@@ -3,6 +3,7 @@
  * against images in a real registry: exec + grype/trivy formats, max risk, ignore specs, both mappings formats,
  * and the gate failing closed on every kind of malformed scanner output.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +12,16 @@ import type { PushedImage } from './support/images';
 import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { CLI, KPT, ROOT, run, runCli } from './support/cli';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const SCANNER = path.join(ROOT, 'test', 'support', 'scanner.js');
 const MALFORMED = path.join(ROOT, 'test', 'fixtures', 'vuln', 'malformed');
@@ -103,7 +114,8 @@ describe('exec method, upstream flags', () => {
         tag: app.ref,
         digest: app.digest,
         ignoredCVEs: ['CVE-2023-4911:7.800000'],
-        foundCVEs: ['CVE-2005-2541:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2023-44487:7.500000', 'CVE-2024-0001:0.000000', 'GHSA-3h5v-q93c-6h6q:5.000000'],
+        // the scanner's order, as the seed recorded them
+        foundCVEs: ['CVE-2023-44487:7.500000', 'CVE-2005-2541:5.000000', 'GHSA-3h5v-q93c-6h6q:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2024-0001:0.000000'],
       },
     });
   });
@@ -158,6 +170,17 @@ describe('exec method, upstream flags', () => {
     const r = await runCli(['-vulncheck-command', scanner('--format', 'grype', '--delay', '300'), '-vulncheck-max-cvss', '11', '-vulncheck-timeout', '720h'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/timed out|TimeoutOverflowWarning/);
     expect(r.code).toBe(0);
+  });
+
+  test('the upstream default scanner is grype; when it is missing the error says how to get trivy', async () => {
+    const r = await runCli(['-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining(`scanner "grype --by-cve -o json" (-vulncheck-command) for ${app.digestRef} could not start: "grype" not found (is it installed and on PATH? -vulncheck-command defaults to grype; for trivy set -vulncheck-method trivy or -trivy-command)`),
+    ]);
+    const seed = await runCli(['-vulncheck-method', 'trivy', '-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(errorLines(seed.stderr)[0]).toContain('scanner "trivy image -f json" (-trivy-command)');
   });
 
   test('a bare null report means no vulnerabilities', async () => {
@@ -216,6 +239,23 @@ describe('the gate fails closed: malformed scanner output fails that image', () 
     expect(errors[0]).toMatch(message);
     expect(fs.existsSync(out)).toBe(false);
   }, 60_000);
+
+  test('SIGTERM to reimage takes the scanner\'s process group down with it', async () => {
+    const log = path.join(tmp, 'sigterm.jsonl');
+    const child = spawn(process.execPath, [CLI, '-vulncheck-command', scanner('--mode', 'group-hang', '--log', log), '-vulncheck-max-cvss', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdin.end(deployment(app.ref));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    const pids = (): number[] => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { pid: number }).pid) : []);
+    for (let i = 0; i < 200 && pids().length < 2; i++) await sleep(50);
+    expect(pids()).toHaveLength(2); // the scanner and its grandchild
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    for (let i = 0; i < 40 && pids().some(alive); i++) await sleep(50);
+    expect(pids().filter(alive)).toEqual([]);
+    expect(stdout).toBe('');
+  });
 
   test('a timed-out scanner fails the image the same way', async () => {
     const out = mappingsFile();

@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { compareGoStrings, sortedById } from '../gocompat/fmt';
 import type { GoTemplate } from '../gocompat/template';
 import type { GoType, Value as GoValue } from '../gocompat/template/value';
 import { ReimageError, UsageError } from '../util/errors';
@@ -64,7 +65,7 @@ export function rejections(mappings: Readonly<Record<string, ReportMapping>>): M
     }
   }
   for (const r of out.values()) r.images = [...new Set(r.images)].filter((s) => s !== '').sort();
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...out].sort(([a], [b]) => compareGoStrings(a, b)));
 }
 
 /** Builds reimage.VulnCheckReportData as typed template values. */
@@ -114,9 +115,10 @@ export function reportData(mappings: Readonly<Record<string, ReportMapping>>, un
   const qualified = (m: ReportMapping): GoValue => {
     const r = m.vulncheck;
     const result = struct(RESULT, [
-      ['Ignored', slice(CVE, (r?.ignored ?? []).map((c) => struct(CVE, cveVals(c))))],
-      ['Accepted', slice(CVE, (r?.accepted ?? []).map((c) => struct(CVE, cveVals(c))))],
-      ['Rejected', slice(REJECTED, (r?.rejected ?? []).map((c) => struct(REJECTED, [...cveVals(c), ['Reason', goString(c.reason ?? '')]])))],
+      // Upstream's lists come sorted by id.
+      ['Ignored', slice(CVE, sortedById(r?.ignored ?? []).map((c) => struct(CVE, cveVals(c))))],
+      ['Accepted', slice(CVE, sortedById(r?.accepted ?? []).map((c) => struct(CVE, cveVals(c))))],
+      ['Rejected', slice(REJECTED, sortedById(r?.rejected ?? []).map((c) => struct(REJECTED, [...cveVals(c), ['Reason', goString(c.reason ?? '')]])))],
     ]);
     return struct(QUALIFIED, [
       ['Tag', goString(m.tag)],
