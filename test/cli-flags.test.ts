@@ -149,7 +149,7 @@ describe('help and version', () => {
     expect(help).toContain(`(default ${JSON.stringify(DEFAULT_OPTIONS.renameTemplate)})`);
   });
   test('names the modes', () => {
-    expect(help).toMatch(/^Usage: reimage/);
+    expect(help).toMatch(/^Usage:\n  reimage \[flags\]/m);
     for (const m of ['KRM function', 'helm post-renderer', 'mappings only', 'kustomize']) expect(help).toContain(m);
   });
   test('Go help typos are fixed', () => {

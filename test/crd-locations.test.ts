@@ -103,6 +103,14 @@ describe('left alone', () => {
     }
   });
 
+  test('a Tekton $(params...) image is a parameter: reported, left as written, the run passes', async () => {
+    const doc = 'apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - name: s\n    image: $(params.builder)\n';
+    const r = await runCli(['-no-copy', '-debug'], doc);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(doc);
+    expect(r.stderr).toContain('[info] tekton.dev/v1/Task/t spec.steps[0].image: image $(params.builder) is a Tekton parameter, substituted when the task runs; left as it is');
+  });
+
   test('pod specs under status are never touched', async () => {
     const doc = [
       'apiVersion: example.com/v1',
@@ -200,6 +208,13 @@ describe('-list-images', () => {
     expect(out.results.filter((x) => x.severity === 'warning').map((x) => x.field?.path)).toEqual(['data.image']);
   });
 
+  test('-list-images with -mappings-only is refused: it would copy', async () => {
+    const r = await runCli(['-list-images', '-mappings-only', '-static-json-mappings-file', path.join(ROOT, 'examples', 'mappings.json')], '');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('-list-images lists the images in the manifests on stdin; it cannot be combined with -mappings-only');
+  });
+
   test('uncovered image-like keys warn only with -debug or -list-images', async () => {
     const doc = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {sidecarImage: "busybox:1"}\n';
     const plain = await runCli(['-no-copy'], doc);
@@ -209,6 +224,23 @@ describe('-list-images', () => {
     expect(debug.code).toBe(0);
     expect(debug.stderr).toContain('[warning] example.com/v1/Widget/w spec.sidecarImage: Widget field spec.sidecarImage looks like an image (busybox:1) but no built-in location or rule covers it');
   });
+});
+
+test('KRM with -debug: the uncovered-image warning is a result in the ResourceList', async () => {
+  const input = [
+    'apiVersion: config.kubernetes.io/v1',
+    'kind: ResourceList',
+    'items:',
+    '- apiVersion: example.com/v1',
+    '  kind: Widget',
+    '  metadata: {name: w}',
+    '  spec: {baseImage: "foo:1"}',
+    '',
+  ].join('\n');
+  const r = await runCli(['-no-copy', '-debug'], input);
+  expect(r.code).toBe(0);
+  const out = load(r.stdout) as { results: Array<{ severity: string; field: { path: string } }> };
+  expect(out.results).toEqual([expect.objectContaining({ severity: 'warning', field: { path: 'spec.baseImage', currentValue: 'foo:1' } })]);
 });
 
 test('the embedded rules module matches rules/default-rules.yaml', () => {

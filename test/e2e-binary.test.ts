@@ -42,7 +42,11 @@ test('--version matches package.json and --help works, with no node_modules anyw
   expect(v.stdout).toBe(`reimage ${VERSION}\n`);
   const h = await runLone(['--help']);
   expect(h.code).toBe(0);
-  expect(h.stdout).toMatch(/^Usage:/m);
+  // laid out like a kpt function catalog page
+  const sections = ['Usage:', 'FunctionConfig:', 'General:', 'Examples:'].map((t) => h.stdout.indexOf(`\n${t}\n`));
+  expect(sections.every((i) => i > 0)).toBe(true);
+  expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+  expect(h.stdout).toMatch(/^ {4}rename-remote-path +spec\.rename\.remotePath$/m);
 });
 
 test('offline filter mode gives the same bytes as the node CLI', async () => {
@@ -71,6 +75,39 @@ test('a bad flag fails with the one-line error and no stdout', async () => {
   expect(r.stdout).toBe('');
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toContain('no-such-flag');
+});
+
+describe('lazy loading survives bundling', () => {
+  // The bundle's start-up may require no more of Node than the tsc build does: a heavy client evaluated at start
+  // (grpc-js needs http2, undici net and tls) would show up as an extra built-in.
+  const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'reimage.js');
+  const TRACE = path.join(ROOT, 'test', 'support', 'trace-builtins.js');
+  async function builtins(entry: string, args: string[], stdin: string): Promise<string[]> {
+    const file = path.join(await makeTempDir('reimage-trace-'), 'builtins.txt');
+    const r = await run(process.execPath, ['-r', TRACE, entry, ...args], { stdin, env: { TRACE_BUILTINS_FILE: file } });
+    expect(r.code).toBe(0);
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  }
+  const input = (): string => fs.readFileSync(path.join(ROOT, 'examples', 'manifests.yaml'), 'utf8');
+  const offline = ['-static-json-mappings-file', MAPPINGS, '-verify-static-json-mappings=false', '-no-copy'];
+
+  test.each([
+    ['--version', ['--version'], false],
+    ['an offline rewrite', offline, true],
+  ])('%s', async (_name, args, withInput) => {
+    const fromBundle = await builtins(BUNDLE, args as string[], withInput ? input() : '');
+    const fromBuild = await builtins(path.join(ROOT, 'dist', 'cli', 'main.js'), args as string[], withInput ? input() : '');
+    expect(fromBundle.filter((b) => !fromBuild.includes(b))).toEqual([]);
+    expect(fromBundle).not.toContain('http2');
+    expect(fromBundle).not.toContain('tls');
+  });
+
+  test('the trace sees a heavy client when one is loaded', async () => {
+    const file = path.join(await makeTempDir('reimage-trace-'), 't.txt');
+    const r = await run(process.execPath, ['-r', TRACE, '-e', 'require("@grpc/grpc-js")'], { env: { TRACE_BUILTINS_FILE: file } });
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toContain('http2');
+  });
 });
 
 test('examples/kustomize runs the binary as its exec function', async () => {

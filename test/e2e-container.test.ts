@@ -81,6 +81,15 @@ describe('the image', () => {
     const tagged = await run('podman', ['image', 'exists', `localhost/reimage:${VERSION}`], { env: env() });
     expect(tagged.code).toBe(0);
   });
+
+  test('the V8 code cache made at build time is accepted by the image\'s node', async () => {
+    const probe =
+      'const fs=require("fs"),vm=require("vm"),M=require("module");' +
+      'const s=new vm.Script(M.wrap(fs.readFileSync("/app/reimage.js","utf8").replace(/^#!/,"//")),{filename:"/app/reimage.js",cachedData:fs.readFileSync("/app/reimage.js.cache")});' +
+      'process.stdout.write(String(s.cachedDataRejected))';
+    const r = await run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', 'node', image, '-e', probe], { env: env() });
+    expect(r.stdout).toBe('false');
+  });
 });
 
 describe('kpt fn eval --image', () => {

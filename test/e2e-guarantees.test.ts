@@ -51,6 +51,7 @@ describe('exit codes follow Go: 2 for command-line syntax, 1 for everything else
     [['-concurrency', 'x'], 2, /invalid value "x" for flag -concurrency: parse error/],
     [['-vulncheck-timeout', '1constructor'], 2, /invalid value "1constructor" for flag -vulncheck-timeout: .*unknown unit "constructor"/],
     [['-ignore'], 2, /flag needs an argument: -ignore/],
+    [['-vulncheck-ignore-cve-list', '(=CVE-1'], 2, /^reimage: error: invalid value "\(=CVE-1" for flag -vulncheck-ignore-cve-list: bad regexp argument "\(", error parsing regexp: missing closing \): `\(`$/],
     [['-input', 'json'], 1, /invalid value "json" for flag -input: must be one of k8s, yaml/],
     [['-ignore', '('], 1, /invalid -ignore regexp/],
   ] as const)('%j exits %d', async (args, code, re) => {
@@ -77,6 +78,17 @@ describe('item 1: a ResourceList in means a ResourceList out, or a non-zero exit
     expect(ok.stdout).toBe('');
   });
 
+  test('-mappings-only with a silent, open stdin pipe runs and exits on its own (no hang)', async () => {
+    const child = spawn(process.execPath, [CLI, ...MO], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
   test('real kpt: an --exec wrapper passing -mappings-only fails, and the package survives byte for byte', async () => {
     const pkg = path.join(dir, 'kpt-pkg');
     fs.mkdirSync(pkg, { recursive: true });
@@ -92,6 +104,17 @@ describe('item 1: a ResourceList in means a ResourceList out, or a non-zero exit
     expect(r.stderr).toMatch(/-mappings-only reads no manifests/);
     expect(fs.readdirSync(pkg).sort()).toEqual(Object.keys(files).sort());
     for (const [name, content] of Object.entries(files)) expect(fs.readFileSync(path.join(pkg, name), 'utf8')).toBe(content);
+  }, 150_000);
+
+  test('real kpt: mappings-only in the function config (-- key=value) fails too, and the package survives', async () => {
+    const pkg = path.join(dir, 'kpt-pkg-cm');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'app.yaml'), MANIFESTS);
+    const r = await run(KPT, ['fn', 'eval', pkg, '--exec', CLI, '--', 'mappings-only=true', `static-json-mappings-file=${MAPPINGS}`, 'verify-static-json-mappings=false', 'no-copy=true'], { timeoutMs: 120_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/mappings-only cannot be set in a FunctionConfig/);
+    expect(fs.readdirSync(pkg)).toEqual(['app.yaml']);
+    expect(fs.readFileSync(path.join(pkg, 'app.yaml'), 'utf8')).toBe(MANIFESTS);
   }, 150_000);
 });
 
@@ -312,6 +335,17 @@ describe('item 10: no log forging, no raw escapes', () => {
     expect(r.stderr).not.toMatch(/[\u001b\u2028]/);
     expect(messages(r.stderr)).toHaveLength(1);
     expect(messages(r.stderr)[0]).toContain('nginx:1\\x1b[2J\\u2028x');
+  });
+
+  test('a mapping key with a newline and ESC is escaped', async () => {
+    const mf = file('forged-key.json', JSON.stringify({ 'nginx:1\nlevel=INFO msg=forged\u001b[2J': { tag: 'x.example.com/a:1', digest: D('e') } }));
+    const r = await runCli(['-static-json-mappings-file', mf, ...OFFLINE], pod('nginx:1'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain(ESC);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('level=INFO msg=forged'))).toEqual([]);
+    expect(messages(r.stderr)).toHaveLength(1);
+    expect(messages(r.stderr)[0]).toMatch(/forged-key\.json: mapping key "nginx:1\\nlevel=INFO msg=forged\\u001b\[2J": invalid image reference/);
   });
 
   test('KRM results carry escaped text, so kpt cannot print raw escapes either', async () => {

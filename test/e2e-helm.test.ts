@@ -165,6 +165,32 @@ describe('Helm 4 plugin (helm-plugin/)', () => {
     expect(stderr).toContain('plugin "reimage" exited with error');
   });
 
+  test('a copy of the folder outside the checkout finds reimage on PATH, or says how to provide it', async () => {
+    const copy = path.join(tmp, 'plugin-copy', 'reimage-plugin');
+    fs.cpSync(PLUGIN, copy, { recursive: true });
+    const home = await helmEnv();
+    const installed = await run(helm4, ['plugin', 'install', copy], { env: { ...process.env, ...home } });
+    expect(installed.code).toBe(0);
+    const binDir = path.join(tmp, 'plugin-copy', 'bin');
+    fs.mkdirSync(binDir, { recursive: true });
+    fs.copyFileSync(BINARY, path.join(binDir, 'reimage'));
+    fs.chmodSync(path.join(binDir, 'reimage'), 0o755);
+    const { REIMAGE_BIN: _ignored, ...base } = process.env;
+    const args = ['template', 'r', CHART, ...values(), '--post-renderer', 'reimage', ...asPostRendererArgs(reimageArgs('path'))];
+    const onPath = await run(helm4, args, { env: { ...base, ...home, PATH: `${binDir}:/usr/bin:/bin` } });
+    expect(onPath.stderr).toBe('');
+    expect(onPath.code).toBe(0);
+    expect(onPath.stdout).toContain(`image: ${dst.host}/path/team/tool@${tool.digest}`);
+
+    const errFile = path.join(tmp, 'no-binary-stderr.txt');
+    const fd = fs.openSync(errFile, 'a');
+    const missing = spawnSync(helm4, args, { env: { ...base, ...home, PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', fd], encoding: 'utf8', timeout: 60_000 });
+    fs.closeSync(fd);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stdout).toBe('');
+    expect(fs.readFileSync(errFile, 'utf8')).toContain('reimage helm plugin: no reimage executable found; set REIMAGE_BIN');
+  });
+
   test('helm install --dry-run=client runs without a cluster and post-renders the hooks too', async () => {
     const r = await helm(4, ['install', 'r', CHART, ...values(), '--dry-run=client', '--post-renderer', 'reimage', ...asPostRendererArgs(reimageArgs('install'))], {
       KUBECONFIG: path.join(tmp, 'no-kubeconfig'),

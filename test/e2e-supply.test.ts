@@ -146,13 +146,16 @@ describe('-allowed-registries', () => {
     expect(imagesIn(r.stdout)).toEqual([`${dst.host}/ok/team/tool:2.0`]);
   });
 
-  test('a disallowed final image fails, naming resource and field, and is not copied', async () => {
+  test('a disallowed final image fails, naming resource and field; nothing is copied, not even the allowed images', async () => {
     await dst.resetAccessLog();
-    const r = await runCli(['-rename-remote-path', `${dst.host}/elsewhere`, '-rename-template', TAG_TEMPLATE, '-allowed-registries', allowDst()], manifest([tool.ref]));
+    const allowApp = `^${dst.host.replace(/\./g, '\\.')}/elsewhere/team/app$`;
+    const r = await runCli(['-rename-remote-path', `${dst.host}/elsewhere`, '-rename-template', TAG_TEMPLATE, '-allowed-registries', allowApp], manifest([app.ref, tool.ref]));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`apps/v1/Deployment/d0 spec\\.template\\.spec\\.containers\\[0\\]\\.image: .*registry ${dst.host}/elsewhere/team/tool is not allowed by -allowed-registries`));
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('[error]'));
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^\\[error\\] apps/v1/Deployment/d1 spec\\.template\\.spec\\.containers\\[0\\]\\.image: .*registry ${dst.host}/elsewhere/team/tool is not allowed by -allowed-registries`))]);
     expect(await dst.requestCount({ method: 'PUT' })).toBe(0);
+    expect(await dst.requestCount({ method: 'POST' })).toBe(0);
   });
 
   test('without a rename, the images as written are checked', async () => {
@@ -436,6 +439,24 @@ describe('-registry-mirror', () => {
     expect(await mirror.requestCount({ method: 'GET', path: /\/cache\/team\/app\/blobs\// })).toBeGreaterThan(0);
   });
 
+  test('with -copy-referrers, the mirror\'s cosign tags must match the registry\'s', async () => {
+    const sig = { artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json', payload: 'app sig', tag: cosignTag(app.digest, '.sig') };
+    const pushed = await pushArtifact(src, 'team/app', sig);
+    expect((await pushArtifact(mirror, 'cache/team/app', sig)).digest).toBe(pushed.digest);
+    const args = ['-registry-mirror', `${src.host}=${mirror.host}/cache`, '-rename-remote-path', `${dst.host}/mirref`, '-rename-template', TAG_TEMPLATE, '-copy-referrers'];
+    const r = await runCli(args, manifest([app.ref]));
+    noError(r.stderr);
+    expect(r.code).toBe(0);
+    expect((await getManifest(dst, 'mirref/team/app', sig.tag)).digest).toBe(pushed.digest);
+
+    const forged = await pushArtifact(mirror, 'cache/team/app', { ...sig, payload: 'forged' });
+    const bad = await runCli(args.map((a) => a.replace('/mirref', '/mirref2')), manifest([app.ref]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(`mirror ${mirror.host}/cache/team/app:${sig.tag} is ${forged.digest}, but ${src.host}/team/app:${sig.tag} is ${pushed.digest}`);
+    expect((await getManifest(dst, 'mirref2/team/app', sig.tag)).status).toBe(404);
+  });
+
   test('a mirror serving another digest fails the run', async () => {
     await pushTestImage(mirror, 'cache/team/tool', '2.0', { platforms: 1, seed: 'tampered' });
     const r = await runCli(['-registry-mirror', `${src.host}=${mirror.host}/cache`], manifest([tool.ref]));
@@ -554,4 +575,58 @@ describe('-verify-only with the vulnerability gate and attestations', () => {
       await Promise.all([grafeas.stop(), kms.stop(), binauthz.stop()]);
     }
   }, 60_000);
+});
+
+describe('the typed FunctionConfig', () => {
+  test('spec.rename.keepTag, spec.platform, spec.mappings.write.kustomizeImages, spec.allowedRegistries through kpt --fn-config', async () => {
+    const dir = kptPackage('kpt-typed', manifest([app.ref]));
+    const file = path.join(tmp, 'kz-typed.yaml');
+    const config = path.join(tmp, 'typed-fn-config.yaml');
+    const arm = (app.children.find((c) => c.platform === 'linux/arm64') as { digest: string }).digest;
+    fs.writeFileSync(
+      config,
+      `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  rename:\n    keepTag: true\n  platform: linux/arm64\n` +
+        `  allowedRegistries: ${JSON.stringify(`^${src.host}/team/`)}\n  mappings:\n    write:\n      kustomizeImages: ${JSON.stringify(file)}\n`,
+    );
+    const r = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toContain(`image: ${app.ref}@${arm} # keep me`);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`newTag: "1.0"\n  digest: "${arm}"`);
+
+    fs.writeFileSync(config, `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  verifyOnly: true\n`);
+    const verify = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--fn-config', config]);
+    expect(verify.stderr).toContain('[PASS]');
+    expect(verify.code).toBe(0);
+  });
+});
+
+describe('as a kustomize 4.5.4 exec transformer', () => {
+  function kustomizeDir(name: string, images: string[], spec: string): string {
+    const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+    fs.writeFileSync(path.join(dir, 'app.yaml'), manifest(images));
+    fs.symlinkSync(CLI, path.join(dir, 'reimage-fn'));
+    fs.writeFileSync(
+      path.join(dir, 'reimage.yaml'),
+      `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./reimage-fn\nspec:\n${spec}`,
+    );
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n- app.yaml\ntransformers:\n- reimage.yaml\n');
+    return dir;
+  }
+  const build = (dir: string): ReturnType<typeof run> => run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--enable-exec', dir]);
+
+  test('-keep-tag pins in the build output', async () => {
+    const r = await build(kustomizeDir('kx-keep', [app.ref], '  rename:\n    keepTag: true\n'));
+    expect(r.code).toBe(0);
+    expect(imagesIn(r.stdout)).toEqual([`${app.ref}@${app.digest}`]);
+  });
+
+  test('-verify-only passes a pinned build through unchanged and fails an unpinned one', async () => {
+    const ok = await build(kustomizeDir('kx-verify', [app.digestRef], '  verifyOnly: true\n'));
+    expect(ok.code).toBe(0);
+    expect(imagesIn(ok.stdout)).toEqual([app.digestRef]);
+    const bad = await build(kustomizeDir('kx-verify-bad', [app.ref], '  verifyOnly: true\n'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('not pinned by digest');
+  });
 });

@@ -3,6 +3,7 @@
  * against images in a real registry: exec + grype/trivy formats, max risk, ignore specs, both mappings formats,
  * and the gate failing closed on every kind of malformed scanner output.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +11,17 @@ import { pushTestImage } from './support/images';
 import type { PushedImage } from './support/images';
 import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
-import { ROOT, runCli } from './support/cli';
+import { CLI, KPT, ROOT, run, runCli } from './support/cli';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const SCANNER = path.join(ROOT, 'test', 'support', 'scanner.js');
 const MALFORMED = path.join(ROOT, 'test', 'fixtures', 'vuln', 'malformed');
@@ -46,6 +57,8 @@ describe('exec method, upstream flags', () => {
       `[error] apps/v1/Deployment/d0 spec.template.spec.containers[0].image: ${app.ref}: image ${app.digestRef} has 1 CVEs with risk > 10.00: CVE-2023-4911(score 7.80, risk 62.50)`,
     ]);
     expect(fs.existsSync(out)).toBe(false);
+    // upstream's log line per unacceptable CVE
+    expect(r.stderr).toMatch(/level=ERROR msg="Unacceptable vulnerability" cve=CVE-2023-4911 cvss=7\.8 risk=62\.5 images=\S*team\/app:1/);
   });
 
   test('-vulncheck-method trivy (the seed name) with -vulncheck-format trivy-json and -vulncheck-command', async () => {
@@ -101,7 +114,8 @@ describe('exec method, upstream flags', () => {
         tag: app.ref,
         digest: app.digest,
         ignoredCVEs: ['CVE-2023-4911:7.800000'],
-        foundCVEs: ['CVE-2005-2541:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2023-44487:7.500000', 'CVE-2024-0001:0.000000', 'GHSA-3h5v-q93c-6h6q:5.000000'],
+        // the scanner's order, as the seed recorded them
+        foundCVEs: ['CVE-2023-44487:7.500000', 'CVE-2005-2541:5.000000', 'GHSA-3h5v-q93c-6h6q:5.000000', 'CVE-2011-3374:4.300000', 'CVE-2024-0001:0.000000'],
       },
     });
   });
@@ -125,16 +139,73 @@ describe('exec method, upstream flags', () => {
     expect(r.stderr).toContain('vulncheck reporting requires both the template and output to be set');
   });
 
+  test('-vulncheck-report-template renders upstream\'s data, also when the gate fails; mappings are not written then', async () => {
+    const tmpl = path.join(tmp, 'report.tmpl');
+    fs.writeFileSync(tmpl, '{{ range $id, $r := .Rejections }}{{ $id }} {{ printf "%.1f" $r.CVSS }} {{ join "," $r.Images }}\n{{ end }}unused: {{ .UnusedIgnores }}\n{{ range $k, $m := .Mappings }}{{ $k }} {{ len $m.VulnCheckResult.Accepted }}\n{{ end }}');
+    const report = path.join(tmp, 'report.txt');
+    const out = mappingsFile();
+    const r = await runCli(
+      ['-vulncheck-command', scanner('--format', 'grype'), '-vulncheck-max-cvss', '7.6', '-vulncheck-ignore-cve-list', 'CVE-2099-1', '-vulncheck-report-template', tmpl, '-vulncheck-report-output', report, '-write-json-mappings-file', out],
+      deployment(app.ref),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(fs.readFileSync(report, 'utf8')).toBe(`CVE-2023-4911 7.8 ${app.ref}\nunused: [CVE-2099-1]\n${app.ref} 5\n`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('a bad report template stops the run before any scan', async () => {
+    const tmpl = path.join(tmp, 'bad.tmpl');
+    fs.writeFileSync(tmpl, '{{ nope }}');
+    const log = path.join(tmp, 'never.jsonl');
+    const r = await runCli(['-vulncheck-command', scanner('--log', log), '-vulncheck-max-cvss', '5', '-vulncheck-report-template', tmpl, '-vulncheck-report-output', path.join(tmp, 'never.txt')], deployment(app.ref));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('failed parsing vulncheck report template, template: bad.tmpl:1: function "nope" not defined');
+    expect(fs.existsSync(log)).toBe(false);
+    expect(fs.existsSync(path.join(tmp, 'never.txt'))).toBe(false);
+  });
+
   test('-vulncheck-timeout 720h works (Node timers overflow at 2^31-1 ms)', async () => {
     const r = await runCli(['-vulncheck-command', scanner('--format', 'grype', '--delay', '300'), '-vulncheck-max-cvss', '11', '-vulncheck-timeout', '720h'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/timed out|TimeoutOverflowWarning/);
     expect(r.code).toBe(0);
   });
 
+  test('the upstream default scanner is grype; when it is missing the error says how to get trivy', async () => {
+    const r = await runCli(['-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining(`scanner "grype --by-cve -o json" (-vulncheck-command) for ${app.digestRef} could not start: "grype" not found (is it installed and on PATH? -vulncheck-command defaults to grype; for trivy set -vulncheck-method trivy or -trivy-command)`),
+    ]);
+    const seed = await runCli(['-vulncheck-method', 'trivy', '-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(errorLines(seed.stderr)[0]).toContain('scanner "trivy image -f json" (-trivy-command)');
+  });
+
   test('a bare null report means no vulnerabilities', async () => {
     const r = await runCli(['-vulncheck-command', scanner('--mode', 'null'), '-vulncheck-max-cvss', '1'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/\[error\]/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('through kpt (ConfigMap keys are the flag names)', () => {
+  test('upstream keys gate the package; a passing run writes the upstream mappings', async () => {
+    const dir = path.join(tmp, 'kpt');
+    fs.mkdirSync(dir, { recursive: true });
+    const text = deployment(app.ref);
+    fs.writeFileSync(path.join(dir, 'app.yaml'), text);
+    const failing = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', `vulncheck-command=${scanner('--format', 'grype')}`, 'vulncheck-max-risk=10']);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('[FAIL]');
+    expect(failing.stderr).toContain('CVE-2023-4911(score 7.80, risk 62.50)');
+    expect(fs.readFileSync(path.join(dir, 'app.yaml'), 'utf8')).toBe(text);
+    const out = mappingsFile();
+    const passing = await run(KPT, ['fn', 'eval', dir, '--exec', CLI, '--', `vulncheck-command=${scanner('--format', 'grype')}`, 'vulncheck-max-risk=100', 'mappings-format=upstream', `write-json-mappings-file=${out}`]);
+    expect(passing.stderr).toContain('[PASS]');
+    expect(passing.code).toBe(0);
+    expect(Object.keys(JSON.parse(fs.readFileSync(out, 'utf8'))[app.ref] as object)).toEqual(['tag', 'digest', 'vulncheckResult']);
   });
 });
 
@@ -168,6 +239,23 @@ describe('the gate fails closed: malformed scanner output fails that image', () 
     expect(errors[0]).toMatch(message);
     expect(fs.existsSync(out)).toBe(false);
   }, 60_000);
+
+  test('SIGTERM to reimage takes the scanner\'s process group down with it', async () => {
+    const log = path.join(tmp, 'sigterm.jsonl');
+    const child = spawn(process.execPath, [CLI, '-vulncheck-command', scanner('--mode', 'group-hang', '--log', log), '-vulncheck-max-cvss', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdin.end(deployment(app.ref));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    const pids = (): number[] => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { pid: number }).pid) : []);
+    for (let i = 0; i < 200 && pids().length < 2; i++) await sleep(50);
+    expect(pids()).toHaveLength(2); // the scanner and its grandchild
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    for (let i = 0; i < 40 && pids().some(alive); i++) await sleep(50);
+    expect(pids().filter(alive)).toEqual([]);
+    expect(stdout).toBe('');
+  });
 
   test('a timed-out scanner fails the image the same way', async () => {
     const out = mappingsFile();

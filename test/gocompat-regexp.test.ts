@@ -89,6 +89,19 @@ describe('Go RE2 match results', () => {
     expect(() => parseGoRegexp(re)).toThrow(msg);
   });
 
+  // Literal patterns (what the built-in rules use) skip re2js; they must match exactly what re2js would.
+  test.each([
+    '^tekton\\.dev/(v1|v1beta1)$', '^(Service|Configuration)$', '^Prometheus$', '^(?:a|b)c', 'x(y|z)$', 'a\\.b', '', '^$',
+    'a\\$', '^a\\(b|c\\)$', '(a|)', 'a|b', '^(a)|(b)$', '(ab)+', 'a\\\\', '^pre-(x|y)-post$',
+  ])('literal fast path %j agrees with re2js', (re) => {
+    const { RE2JS } = require('re2js') as typeof import('re2js');
+    const engine = RE2JS.compile(re);
+    for (const s of ['', 'a', 'b', 'ab', 'abab', 'ac', 'bc', 'a.b', 'axb', 'a$', 'a(b', 'c)', 'a\\', 'Service', 'ServiceX', 'Configuration',
+      'Prometheus', 'tekton.dev/v1', 'tekton.dev/v1beta1', 'tektonxdev/v1', 'tekton.dev/v2', 'xy', 'xz', 'xyz', 'pre-x-post', 'pre-y-post', 'pre-z-post', 'a(b|c)']) {
+      expect([re, s, parseGoRegexp(re).test(s)]).toEqual([re, s, engine.test(s)]);
+    }
+  });
+
   test('a setting name and the source in usage errors', () => {
     expect(() => compileGoRegexp('^(', '-ignore')).toThrow('invalid -ignore regexp "^(": error parsing regexp: missing closing ): `^(`');
   });

@@ -272,10 +272,10 @@ spec:
     expected: 'spec:\n  containers:\n  - image: "on"\n  - image: "1.0"\n  - image: "a: b"\n  - image: "x #y"\n  - image: "null"\n  - image: "-x"\n',
   },
   {
-    name: 'block scalar images become double-quoted',
-    input: 'spec:\n  containers:\n  - image: |-\n      nginx\n    name: a\n  - image: >\n      redis\n\n',
-    changes: [[0, IMG0, 'r.io/nginx'], [0, IMG1, 'r.io/redis']],
-    expected: 'spec:\n  containers:\n  - image: "r.io/nginx"\n    name: a\n  - image: "r.io/redis"\n\n',
+    name: 'one-line strip block scalars keep their header and indentation; other block scalars become double-quoted',
+    input: 'spec:\n  containers:\n  - image: |-\n      nginx\n    name: a\n  - image: >\n      redis\n\n  - image: >- # c\r\n      busybox\n',
+    changes: [[0, IMG0, 'r.io/nginx'], [0, IMG1, 'r.io/redis'], [0, ['spec', 'containers', 2, 'image'], 'r.io/busybox']],
+    expected: 'spec:\n  containers:\n  - image: |-\n      r.io/nginx\n    name: a\n  - image: "r.io/redis"\n\n  - image: >- # c\r\n      r.io/busybox\n',
   },
   {
     name: 'multi-line plain scalar is replaced whole',

@@ -156,17 +156,33 @@ merged:
   name: m
 `;
 
-  test('an image behind an alias cannot be resolved, and the reason names the path', () => {
+  test('a path through an alias reaches the anchored node, marked shared; resolvePath refuses it', () => {
     const root = only(text);
     expect(resolvePath(root, ['alias', 'image'])).toBeUndefined();
-    expect(findNode(root, ['alias', 'image'])).toEqual({ reason: 'alias is the alias *base; its value can only be edited at the anchor' });
-    expect(findNode(root, ['list', 1])).toEqual({ reason: 'list.1 is the alias *first; its value can only be edited at the anchor' });
+    const viaAlias = findNode(root, ['alias', 'image']);
+    expect(viaAlias.node).toBe(findNode(root, ['base', 'image']).node);
+    expect(viaAlias).toMatchObject({ shared: true });
+    expect(findNode(root, ['base', 'image'])).toMatchObject({ shared: false });
+    const item = findNode(root, ['list', 1]);
+    expect(item.node).toBe(findNode(root, ['list', 0]).node);
+    expect(item).toMatchObject({ shared: true });
   });
 
-  test('merge keys are explained', () => {
+  test('merge keys: own keys win, then the merged mapping', () => {
     const root = only(text);
-    expect(findNode(root, ['merged', 'image'])).toEqual({ reason: 'merged.image comes from a merge key (<<), which reimage cannot edit' });
+    const merged = findNode(root, ['merged', 'image']);
+    expect(merged.node).toBe(findNode(root, ['base', 'image']).node);
+    expect(merged).toMatchObject({ shared: true });
     expect(textAt(text, ['merged', 'name'])).toBe('m');
+    const over = only('a: &a {image: x, n: 1}\nb: &b {image: y}\nc:\n  <<: [*b, *a]\n  n: 2\n');
+    expect(findNode(over, ['c', 'image']).node).toBe(findNode(over, ['b', 'image']).node);
+    expect(findNode(over, ['c', 'n'])).toMatchObject({ shared: false });
+  });
+
+  test('an alias takes the latest anchor of its name before it', () => {
+    const root = only('a: &x one\nb: *x\nc: &x two\nd: *x\n');
+    expect(findNode(root, ['b']).node).toBe(findNode(root, ['a']).node);
+    expect(findNode(root, ['d']).node).toBe(findNode(root, ['c']).node);
   });
 
   test('the anchored node itself resolves', () => {
@@ -210,6 +226,12 @@ describe('errors name the document, line and column on one line', () => {
     expect(err).toBeInstanceOf(ManifestError);
     expect(err).toBeInstanceOf(ReimageError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  test('duplicate keys are typed, as in Go: 1 and "1" are two keys; merge keys may repeat', () => {
+    expect(() => parseYamlStream('1: a\n"1": b\n')).not.toThrow();
+    expect(() => parseYamlStream('a: &a {x: 1}\nb: &b {y: 1}\nc:\n  <<: *a\n  <<: *b\n')).not.toThrow();
+    expect(() => parseYamlStream('x:\n  - {a: 1, "a": 2}\n')).toThrow(/^document 0 \(line 2, column 12\): mapping key "a" already defined at line 2$/);
   });
 
   test('without a source name there is no prefix', () => {

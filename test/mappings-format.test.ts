@@ -87,6 +87,15 @@ describe('writing like json.Marshal', () => {
     );
   });
 
+  test('lists keep the scanner\'s order in the seed format and are sorted by id in upstream\'s', () => {
+    const m: Mappings = emptyMappings();
+    const c = (id: string) => ({ id, score: 1, risk: 0, description: '' });
+    m['a:1'] = { tag: 'b:1', digest: D('5'), vulncheck: { ignored: [], accepted: [c('CVE-2023-4911'), c('CVE-2023-44487'), c('CVE-2005-2541')], rejected: [] } };
+    expect(serializeMappings(m, 'seed')).toContain('"foundCVEs":["CVE-2023-4911:1.000000","CVE-2023-44487:1.000000","CVE-2005-2541:1.000000"]');
+    const up = JSON.parse(serializeMappings(m, 'upstream')) as Record<string, { vulncheckResult: { Accepted: Array<{ ID: string }> } }>;
+    expect(up['a:1']?.vulncheckResult.Accepted.map((x) => x.ID)).toEqual(['CVE-2005-2541', 'CVE-2023-44487', 'CVE-2023-4911']);
+  });
+
   test('float32 scores print as Go prints float32, not as the double', () => {
     const m: Mappings = emptyMappings();
     m['a:1'] = { tag: 'b:1', digest: D('3'), vulncheck: { ignored: [], accepted: [{ id: 'G', score: 7.800000190734863, risk: 1 / 3, description: '' }], rejected: [] } };

@@ -51,12 +51,12 @@ describe('ExecVulnGetter', () => {
     const img = parseReference(`127.0.0.1:5000/test/app:1.0@sha256:${hex('1')}`);
     const vulns = await trivyGetter([process.execPath, SCANNER, '--log', log]).getVulnerabilities(img, signal());
     expect(vulns.map((v) => [v.id, v.score])).toEqual([
-      ['CVE-2005-2541', 10],
-      ['CVE-2011-3374', Math.fround(3.7)],
-      ['CVE-2023-44487', 7.5],
       ['CVE-2023-4911', Math.fround(7.8)],
-      ['GHSA-3h5v-q93c-6h6q', 7.5],
+      ['CVE-2023-44487', 7.5],
+      ['CVE-2011-3374', Math.fround(3.7)],
+      ['CVE-2005-2541', 10],
       ['TEMP-0841856-B18BAF', 5],
+      ['GHSA-3h5v-q93c-6h6q', 7.5],
     ]);
     // the tag is dropped, as the Go tool's Repo(...).Digest(...)
     expect(readLog(log).map((l) => l.image)).toEqual([`127.0.0.1:5000/test/app@sha256:${hex('1')}`, `127.0.0.1:5000/test/app@sha256:${hex('1')}`]);

@@ -42,7 +42,7 @@ describe('applyPolicy (upstream VulnChecker.Check)', () => {
     expect(ids(r.rejected)).toEqual(['CVE-2023-4911']);
     expect(ids(r.ignored)).toEqual(['CVE-2005-2541']);
     // CVE-2011-3374 is on the ignore list but within the limit: accepted, as Go records it
-    expect(ids(r.accepted)).toEqual(['CVE-2011-3374', 'CVE-2023-44487', 'GHSA-3h5v-q93c-6h6q', 'TEMP-0841856-B18BAF']);
+    expect(ids(r.accepted)).toEqual(['CVE-2023-44487', 'CVE-2011-3374', 'TEMP-0841856-B18BAF', 'GHSA-3h5v-q93c-6h6q']); // scan order
     expect(r.failure).toBe(`image ${IMG} has 1 CVEs with score > 7.50: CVE-2023-4911(7.80)`);
     expect(r.skipped).toBe(false);
     expect(r.all).toHaveLength(6);
@@ -58,16 +58,16 @@ describe('applyPolicy (upstream VulnChecker.Check)', () => {
 
   test('grype mixed.json with a max risk only: the score is not a limit', () => {
     const r = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxRisk: 5 }));
-    expect(ids(r.rejected)).toEqual(['CVE-2023-44487', 'CVE-2023-4911']);
+    expect(ids(r.rejected)).toEqual(['CVE-2023-4911', 'CVE-2023-44487']);
     expect(r.failure).toBe(`image ${IMG} has 2 CVEs with risk > 5.00: CVE-2023-44487(score 7.50, risk 8.50),CVE-2023-4911(score 7.80, risk 62.50)`);
   });
 
   test('grype mixed.json with both limits: over either one rejects', () => {
     const r = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxCvss: 7.6, vulncheckMaxRisk: 10 }));
     expect(ids(r.rejected)).toEqual(['CVE-2023-4911']); // 7.8 > 7.6 (and risk 62.5 > 10)
-    expect(ids(r.accepted)).toEqual(['CVE-2005-2541', 'CVE-2011-3374', 'CVE-2023-44487', 'CVE-2024-0001', 'GHSA-3h5v-q93c-6h6q']);
+    expect(ids(r.accepted)).toEqual(['CVE-2023-44487', 'CVE-2005-2541', 'GHSA-3h5v-q93c-6h6q', 'CVE-2011-3374', 'CVE-2024-0001']);
     const r2 = applyPolicy(IMG, grype('mixed'), policy({ vulncheckMaxCvss: 11, vulncheckMaxRisk: 8 }));
-    expect(ids(r2.rejected)).toEqual(['CVE-2023-44487', 'CVE-2023-4911']);
+    expect(ids(r2.rejected)).toEqual(['CVE-2023-4911', 'CVE-2023-44487']);
     expect(r2.failure).toMatch(/has 2 CVEs with score > 11\.00 or risk > 8\.00: /);
   });
 

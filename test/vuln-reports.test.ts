@@ -8,14 +8,14 @@ const read = (p: string) => fs.readFileSync(path.join(FIX, p), 'utf8');
 const scores = (text: string, format: VulnFormat) => parseScannerReport(text, format).map((v) => [v.id, v.score, v.risk]);
 
 describe('trivy-json', () => {
-  test('mixed.json: highest source, V3 when non-zero else V2; no CVSS scores 5.0; sorted by id', () => {
+  test('mixed.json: highest source, V3 when non-zero else V2; no CVSS scores 5.0; in the scanner\'s order', () => {
     expect(scores(read('trivy/mixed.json'), 'trivy-json')).toEqual([
-      ['CVE-2005-2541', 10, 0], // V2 only
-      ['CVE-2011-3374', Math.fround(3.7), 0], // V3 present beats the higher V2
-      ['CVE-2023-44487', 7.5, 0],
       ['CVE-2023-4911', Math.fround(7.8), 0],
-      ['GHSA-3h5v-q93c-6h6q', 7.5, 0],
+      ['CVE-2023-44487', 7.5, 0],
+      ['CVE-2011-3374', Math.fround(3.7), 0], // V3 present beats the higher V2
+      ['CVE-2005-2541', 10, 0], // V2 only
       ['TEMP-0841856-B18BAF', 5, 0], // no CVSS data: 5.0, as upstream
+      ['GHSA-3h5v-q93c-6h6q', 7.5, 0],
     ]);
   });
 
@@ -50,12 +50,12 @@ describe('grype-json', () => {
   test('mixed.json: highest cvss[].metrics.baseScore, risk, longest description; no cvss scores 5.0', () => {
     const vulns = parseScannerReport(read('grype/mixed.json'), 'grype-json');
     expect(vulns.map((v) => [v.id, v.score, v.risk])).toEqual([
-      ['CVE-2005-2541', 5, 0.5], // cvss: []
-      ['CVE-2011-3374', Math.fround(4.3), Math.fround(0.1)], // highest over all entries
-      ['CVE-2023-44487', 7.5, 8.5], // two matches: highest score, highest risk
       ['CVE-2023-4911', Math.fround(7.8), 62.5],
-      ['CVE-2024-0001', 0, 0],
+      ['CVE-2023-44487', 7.5, 8.5], // two matches: highest score, highest risk, at the first one's place
+      ['CVE-2005-2541', 5, 0.5], // cvss: []
       ['GHSA-3h5v-q93c-6h6q', 5, 0], // cvss missing
+      ['CVE-2011-3374', Math.fround(4.3), Math.fround(0.1)], // highest over all entries
+      ['CVE-2024-0001', 0, 0],
     ]);
     expect(vulns.find((v) => v.id === 'CVE-2023-44487')?.description).toMatch(/^The HTTP\/2 protocol allows/); // the longer one
     expect(vulns.find((v) => v.id === 'CVE-2023-4911')?.description).toMatch(/GLIBC_TUNABLES/);
@@ -95,6 +95,16 @@ describe('malformed reports fail, never pass', () => {
     const text = read(`malformed/${file}`);
     expect(() => parseScannerReport(text, format)).toThrow(ReportFormatError);
     expect(() => parseScannerReport(text, format)).toThrow(message);
+  });
+
+  test('deep nesting is refused without a stack overflow', () => {
+    const deep = (n: number) => `{"Results":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(() => parseScannerReport(deep(200_000), 'trivy-json')).toThrow(/cannot unmarshal array into Results\[0\] of Go type Result/);
+  });
+
+  test('a later null does not erase an earlier score (Go: null has no effect on a number)', () => {
+    const text = '{"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","CVSS":{"nvd":{"V3Score":9.8,"v3score":null}}}]}]}';
+    expect(scores(text, 'trivy-json')).toEqual([['CVE-1', Math.fround(9.8), 0]]);
   });
 
   test('empty output is an error', () => {

@@ -20,3 +20,13 @@ export function formatFloat32Fixed(x: number, prec: number): string {
   // Go keeps the sign even when the rounded value is zero ("-0.00").
   return f < 0 || Object.is(f, -0) ? `-${s}` : s;
 }
+
+/** Go's string order (sort.Strings, slices.Sorted): bytes; UTF-16 order differs only for astral characters. */
+export function compareGoStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A list sorted by its `id`s in Go's string order, as upstream's slices.Sorted(maps.Keys(…)) gives them. */
+export function sortedById<T extends { id: string }>(list: readonly T[]): T[] {
+  return [...list].sort((x, y) => compareGoStrings(x.id, y.id));
+}

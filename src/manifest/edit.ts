@@ -7,8 +7,8 @@ import { planAnnotations } from './annotate';
 import { ManifestError } from './errors';
 import { afterLastEntry, entryEnd, findEntry, indentOf } from './insert';
 import type { EditContext } from './insert';
-import { renderKey, renderScalar } from './quote';
-import { applySplices, lineEnding } from './text';
+import { isUnprintable, renderKey, renderScalar } from './quote';
+import { applySplices, lineEndOf, lineEnding } from './text';
 import type { Splice } from './text';
 import type { Edit, YamlNode } from './types';
 import { pushAll } from '../util/arrays';
@@ -16,8 +16,27 @@ import { pushAll } from '../util/arrays';
 // Appended blocks (results) go after anything added inside the mapping's last entry at the same spot.
 const APPEND_RANK = 1;
 
-function planScalar(node: YamlNode, value: string): Splice {
+/**
+ * A one-line block scalar with strip chomping (`image: >-` then the value on the next line) keeps its header, its
+ * comment and its indentation; only the content line changes. Anything else falls back to quoting.
+ */
+function planBlockScalar(ctx: EditContext, node: YamlNode, value: string): Splice | undefined {
+  if (node.kind !== 'scalar' || (node.style !== 'literal' && node.style !== 'folded') || node.inFlow) return undefined;
+  if (!/^\S(?:[^\r\n]*\S)?$/.test(value) || isUnprintable(value)) return undefined;
+  const { text } = ctx;
+  const headerEnd = lineEndOf(text, node.start);
+  if (!/^[|>](?:[1-9]?-|-[1-9]?)(?:[ \t]+#.*)?[ \t]*$/.test(text.slice(node.start, headerEnd))) return undefined;
+  const next = text.indexOf('\n', headerEnd) + 1;
+  if (next <= 0 || next >= node.end || text.slice(next, node.end).trim().includes('\n')) return undefined;
+  const content = text.slice(next, node.end);
+  const indent = content.length - content.trimStart().length;
+  return { start: next + indent, end: node.end, text: value, rank: 0 };
+}
+
+function planScalar(ctx: EditContext, node: YamlNode, value: string): Splice {
   if (node.kind !== 'scalar') throw new ManifestError(`cannot replace a ${node.kind} with a string`);
+  const block = planBlockScalar(ctx, node, value);
+  if (block) return block;
   const text = renderScalar(value, node.style, node.inFlow);
   // `image:` with no value: the node is empty and sits right after the colon.
   if (node.empty) return { start: node.start, end: node.end, text: ` ${text}`, rank: 0 };
@@ -58,11 +77,18 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   const ctx: EditContext = { text, eol: lineEnding(text) };
   const splices: Splice[] = [];
   const annotations = new Map<YamlNode, Array<[string, string]>>();
+  // An anchored scalar reached again through its aliases is edited once.
+  const scalars = new Map<YamlNode, string>();
   for (const e of edits) {
     switch (e.kind) {
-      case 'scalar':
-        splices.push(planScalar(e.node, e.value));
+      case 'scalar': {
+        const before = scalars.get(e.node);
+        if (before === e.value) break;
+        if (before !== undefined) throw new ManifestError(`conflicting edits of one anchored value: ${JSON.stringify(before)} and ${JSON.stringify(e.value)}`);
+        scalars.set(e.node, e.value);
+        splices.push(planScalar(ctx, e.node, e.value));
         break;
+      }
       case 'annotation': {
         let list = annotations.get(e.resource);
         if (!list) annotations.set(e.resource, (list = []));

@@ -8,7 +8,7 @@
  * says why, for the caller to report. An anchored scalar (`&x nginx`) is
  * edited in place, which changes its aliases too, as YAML means it to.
  */
-export { parseYamlStream, resolvePath, findNode, locationMessage, MAX_DEPTH } from './parse';
+export { parseYamlStream, loadYamlValues, resolvePath, findNode, locationMessage, MAX_DEPTH } from './parse';
 export { decodeInput } from './decode';
 export type { FindResult } from './parse';
 export { applyEdits } from './edit';

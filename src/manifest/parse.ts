@@ -43,6 +43,21 @@ function contentStart(src: string, i: number, limit: number): number {
   return i;
 }
 
+/** The `&name` among a node's properties (between its frame's open and its content), if any. */
+function anchorOf(src: string, i: number, limit: number): string | undefined {
+  while (i < limit) {
+    const c = src.charCodeAt(i);
+    if (c === HASH) {
+      while (i < limit && src.charCodeAt(i) !== LF) i++;
+    } else if (c === 0x26 /* & */) {
+      let end = i + 1;
+      while (end < limit && !isWs(src.charCodeAt(end)) && !isFlowEnd(src.charCodeAt(end))) end++;
+      return src.slice(i + 1, end);
+    } else i++;
+  }
+  return undefined;
+}
+
 function trimEnd(src: string, end: number, floor: number): number {
   while (end > floor && isWs(src.charCodeAt(end - 1))) end--;
   return end;
@@ -112,9 +127,11 @@ function checkDuplicate(src: string, seen: Map<string, YamlNode>, key: YamlNode)
   if (key.kind !== 'scalar') return;
   const name = String(key.value);
   if (name === '<<' && key.style === 'plain') return;
-  const first = seen.get(name);
+  // Typed, as Go's YAML reads keys: `1` and `"1"` are two keys there.
+  const id = `${typeof key.value}:${name}`;
+  const first = seen.get(id);
   if (first) throw new PositionedError(`mapping key ${JSON.stringify(name)} already defined at line ${lineOf(src, first.start)}`, key.start);
-  seen.set(name, key);
+  seen.set(id, key);
 }
 
 function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; complete: boolean } {
@@ -190,6 +207,7 @@ function buildNode(src: string, open: number, children: YamlNode[] | null, state
 }
 
 const DOC_MARKER = /^---(?=[ \t\r\n]|$)/gm;
+const MERGE_TAG = /^([ \t]*(?:-[ \t]+)*)!!merge <<([ \t]*):/gm;
 
 /**
  * Nesting deeper than this is refused: js-yaml recurses per level and overflows Node's stack near 2,000, and
@@ -247,7 +265,21 @@ function describeChar(c: number): string {
  * control characters, tabs in indentation, duplicate keys (with both lines) and
  * nesting deeper than MAX_DEPTH. `source` prefixes error messages.
  */
-export function parseYamlStream(text: string, source?: string): YamlDoc[] {
+/**
+ * js-yaml 4 cannot read a tag on the first key of a block mapping (`- !!merge <<: *x`), which kpt writes for every
+ * merge key. `<<` with the padding after it loads the same and keeps every offset, so edits still land in place.
+ */
+function untagMergeKeys(text: string): string {
+  return text.includes('!!merge') ? text.replace(MERGE_TAG, (_m, lead: string, pad: string) => `${lead}<<${' '.repeat(8)}${pad}:`) : text;
+}
+
+/** The values of a stream, as parseYamlStream reads them, without positions (for checking output). */
+export function loadYamlValues(text: string): unknown[] {
+  return loadAll(untagMergeKeys(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+}
+
+export function parseYamlStream(original: string, source?: string): YamlDoc[] {
+  const text = untagMergeKeys(original);
   const bad = NON_PRINTABLE.exec(text);
   if (bad) throw new ManifestError(locationMessage(text, bad.index, `${describeChar(text.charCodeAt(bad.index))} is not allowed in YAML`, source));
   // js-yaml strips a BOM and reports offsets without it.
@@ -259,9 +291,15 @@ export function parseYamlStream(text: string, source?: string): YamlDoc[] {
   const roots: YamlNode[] = [];
   const rootOpens: number[] = [];
 
+  // Anchors of the current document, so each alias knows its node.
+  const anchors = new Map<string, YamlNode>();
+
   const listener = (event: 'open' | 'close', state: LoaderState): void => {
     if (event === 'open') {
-      if (depth === 0) rootOpens.push(state.position + off);
+      if (depth === 0) {
+        rootOpens.push(state.position + off);
+        anchors.clear();
+      }
       if (depth >= MAX_DEPTH) throw new PositionedError(`nesting deeper than ${MAX_DEPTH} levels`, contentStart(text, state.position + off, text.length));
       opens[depth] = state.position + off;
       kids[depth] = null;
@@ -269,7 +307,13 @@ export function parseYamlStream(text: string, source?: string): YamlDoc[] {
       return;
     }
     depth--;
-    const node = buildNode(text, opens[depth] as number, kids[depth] as YamlNode[] | null, state, state.position + off);
+    const open = opens[depth] as number;
+    const node = buildNode(text, open, kids[depth] as YamlNode[] | null, state, state.position + off);
+    if (node.kind === 'alias') node.target = anchors.get(node.name);
+    else if (node.start > open) {
+      const anchor = anchorOf(text, open, node.start);
+      if (anchor !== undefined) anchors.set(anchor, node);
+    }
     if (depth > 0) {
       const siblings = kids[depth - 1];
       if (siblings) siblings.push(node);
@@ -324,8 +368,14 @@ function lineStart(text: string, pos: number): number {
   return text.lastIndexOf('\n', pos - 1) + 1;
 }
 
-/** Why a path could not be resolved, for error messages. */
-export type FindResult = { node: YamlNode } | { node?: undefined; reason: string };
+/**
+ * The node at a path, or why there is none. `shared` is set when the path went through an alias or a merge key:
+ * the node is then the anchored one, which every alias of it shares, so editing it changes them all.
+ */
+export type FindResult = { node: YamlNode; shared: boolean } | { node?: undefined; reason: string };
+
+// Merge keys may merge mappings that merge others; real files nest a few.
+const MAX_MERGE_DEPTH = 32;
 
 function keyMatches(key: YamlNode, seg: string | number): boolean {
   if (key.kind !== 'scalar') return false;
@@ -333,25 +383,49 @@ function keyMatches(key: YamlNode, seg: string | number): boolean {
   return v === seg || (v !== null && v !== undefined && String(v) === String(seg));
 }
 
-/** Follows a JS path (keys and indexes) through the tree, explaining a failure. */
+function isMergeKey(key: YamlNode): boolean {
+  return key.kind === 'scalar' && key.style === 'plain' && key.value === '<<';
+}
+
+/** The entry for `seg`: the mapping's own (last wins), else the first merged mapping's, as js-yaml loads it. */
+function lookup(m: YamlMapping, seg: string | number, depth: number): { pair: YamlPair; merged: boolean } | undefined {
+  let own: YamlPair | undefined;
+  for (const e of m.entries) if (!isMergeKey(e.key) && keyMatches(e.key, seg)) own = e;
+  if (own) return { pair: own, merged: false };
+  if (depth >= MAX_MERGE_DEPTH) return undefined;
+  for (const e of m.entries) {
+    if (!isMergeKey(e.key) || !e.value) continue;
+    const sources = e.value.kind === 'sequence' ? e.value.items : [e.value];
+    for (const src of sources) {
+      const target = src.kind === 'alias' ? src.target : src;
+      if (target?.kind !== 'mapping' || !target.complete) continue;
+      const hit = lookup(target, seg, depth + 1);
+      if (hit) return { pair: hit.pair, merged: true };
+    }
+  }
+  return undefined;
+}
+
+/** Follows a JS path (keys and indexes) through the tree, through aliases and merge keys, explaining a failure. */
 export function findNode(root: YamlNode, path: ReadonlyArray<string | number>): FindResult {
   let node: YamlNode = root;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i] as string | number;
+  let shared = false;
+  for (let i = 0; ; i++) {
     const here = () => path.slice(0, i).join('.') || '(root)';
-    if (node.kind === 'alias') return { reason: `${here()} is the alias *${node.name}; its value can only be edited at the anchor` };
+    if (node.kind === 'alias') {
+      if (!node.target) return { reason: `${here()} is the alias *${node.name}, whose anchor was not found` };
+      node = node.target;
+      shared = true;
+    }
+    if (i >= path.length) break;
+    const seg = path[i] as string | number;
     if (node.kind === 'mapping') {
       if (!node.complete) return { reason: `${here()} uses explicit (?) keys, which reimage cannot edit` };
-      let found: YamlPair | undefined;
-      for (const e of node.entries) {
-        if (keyMatches(e.key, seg)) found = e; // last wins, as in the loaded value
-      }
-      if (!found) {
-        const merged = node.entries.some((e) => keyMatches(e.key, '<<'));
-        return { reason: merged ? `${here()}.${seg} comes from a merge key (<<), which reimage cannot edit` : `${here()}.${seg} not found in the source` };
-      }
-      if (!found.value) return { reason: `${here()}.${seg} has no value` };
-      node = found.value;
+      const found = lookup(node, seg, 0);
+      if (!found) return { reason: `${here()}.${seg} not found in the source` };
+      if (!found.pair.value) return { reason: `${here()}.${seg} has no value` };
+      if (found.merged) shared = true;
+      node = found.pair.value;
     } else if (node.kind === 'sequence') {
       if (!node.complete) return { reason: `${here()} has empty or paired items, which reimage cannot edit` };
       const item = typeof seg === 'number' ? node.items[seg] : undefined;
@@ -361,11 +435,11 @@ export function findNode(root: YamlNode, path: ReadonlyArray<string | number>): 
       return { reason: `${here()} is a scalar` };
     }
   }
-  if (node.kind === 'alias') return { reason: `${path.join('.')} is the alias *${node.name}; its value can only be edited at the anchor` };
-  return { node };
+  return { node, shared };
 }
 
 /** The node at a JS path, or undefined when absent or reached through an alias or merge key. */
 export function resolvePath(node: YamlNode, path: ReadonlyArray<string | number>): YamlNode | undefined {
-  return findNode(node, path).node;
+  const found = findNode(node, path);
+  return found.node && !found.shared ? found.node : undefined;
 }

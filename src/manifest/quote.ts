@@ -35,6 +35,11 @@ const FLOW_INDICATOR = /[,[\]{}]/;
 // Printable in YAML and not a line break: plain and single-quoted scalars can hold nothing else.
 const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** True when `s` holds a character YAML cannot carry unescaped. */
+export function isUnprintable(s: string): boolean {
+  return NON_PRINTABLE.test(s);
+}
+
 /** True when `s` can be written as a plain scalar and reads back as the same string in YAML 1.1 and 1.2. */
 export function isSafePlain(s: string, inFlow = false): boolean {
   if (RESERVED.has(s)) return false;

@@ -7,10 +7,11 @@
  * The built-in rules are data: rules/default-rules.yaml, embedded at build
  * time in default-rules-data.ts.
  */
-import { load } from 'js-yaml';
 import { parseGoRegexp } from '../gocompat/regexp';
 import type { GoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
+import { ManifestError } from './errors';
+import { parseYamlStream } from './parse';
 import { DEFAULT_RULES_SOURCE, DEFAULT_RULES_YAML } from './default-rules-data';
 import { parseJsonPath, queryJsonPath } from './jsonpath';
 import type { ParsedJsonPath } from './jsonpath';
@@ -113,10 +114,13 @@ function field(obj: Record<string, unknown>, name: string): unknown {
 export function parseRulesConfig(text: string, source: string): ImageRule[] {
   let doc: unknown;
   try {
-    doc = load(text, { filename: source });
+    // The manifest parser: bounded nesting, control characters and duplicate keys refused with their line.
+    const docs = parseYamlStream(text);
+    if (docs.length > 1) throw new ManifestError(`expected a single document, found ${docs.length}`);
+    doc = docs[0]?.value;
   } catch (e) {
-    const reason = e instanceof Error && 'reason' in e ? String((e as { reason: unknown }).reason) : String(e);
-    throw new UsageError(`rules-config ${source}: invalid YAML: ${reason}`, { cause: e });
+    if (!(e instanceof ManifestError)) throw e;
+    throw new UsageError(`rules-config ${source}: invalid YAML: ${e.message}`, { cause: e });
   }
   if (doc === null || doc === undefined) return [];
   if (!Array.isArray(doc)) throw new UsageError(`rules-config ${source}: expected a list of rules`);

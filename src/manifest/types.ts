@@ -50,6 +50,8 @@ export interface YamlSequence extends NodeBase {
 export interface YamlAlias extends NodeBase {
   kind: 'alias';
   name: string;
+  /** The anchored node it stands for (the latest `&name` before it in the document) */
+  target?: YamlNode;
 }
 
 export type YamlNode = YamlScalar | YamlMapping | YamlSequence | YamlAlias;

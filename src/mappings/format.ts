@@ -7,7 +7,7 @@
  * Both are read (a file may even carry both); -mappings-format picks the one written.
  */
 import { GoJsonError, goDecode, goFloat32, goJsonFloat32, goJsonString, goSlice, goString, goStructType } from '../gocompat/json';
-import { formatFloat32Fixed } from '../gocompat/fmt';
+import { formatFloat32Fixed, sortedById } from '../gocompat/fmt';
 import { UsageError } from '../util/errors';
 
 export const MAPPINGS_FORMATS = ['seed', 'upstream'] as const;
@@ -117,8 +117,8 @@ function cveJson(c: RecordedCve, rejected: boolean): string {
   return `{${base}${rejected ? `,"Reason":${goJsonString(c.reason ?? '')}` : ''}}`;
 }
 
-/** A nil slice marshals as null: upstream writes null for every empty list. */
-const cveList = (l: readonly RecordedCve[] | undefined, rejected = false): string => (l?.length ? `[${l.map((c) => cveJson(c, rejected)).join(',')}]` : 'null');
+/** A nil slice marshals as null: upstream writes null for every empty list. Upstream's lists are sorted by id. */
+const cveList = (l: readonly RecordedCve[] | undefined, rejected = false): string => (l?.length ? `[${sortedById(l).map((c) => cveJson(c, rejected)).join(',')}]` : 'null');
 
 function entryJson(e: QualifiedImage, format: MappingsFormat): string {
   const head = `"tag":${goJsonString(e.tag)},"digest":${goJsonString(e.digest)}`;

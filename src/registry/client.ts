@@ -94,7 +94,7 @@ class RegistryClient implements ImageRegistry {
       await this.copier.copyManifest(from, m, repoOf(dst), dst.tag ?? m.digest, run);
       this.remember(dst, m.digest);
     }
-    if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run)).referrers;
+    if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run, this.mirrors.has(src.registry) ? repoOf(src) : undefined)).referrers;
     return run.stats;
   }
 

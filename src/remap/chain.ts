@@ -20,20 +20,38 @@ export interface RunChainOptions {
   concurrency: number;
 }
 
-/** Runs the chain once per distinct image, concurrently; the record stage is the digest lookup at the end. */
+/**
+ * Runs the chain once per distinct image, concurrently, in two phases: every step up to the first one with side
+ * effects (lookups, renames, policy) for all images, then, only if none failed, the side effects (copies).
+ */
 export async function runChain(images: readonly Reference[], chain: readonly Remapper[], ctx: RemapContext, opts: RunChainOptions): Promise<Map<string, RemapOutcome>> {
+  const cut = chain.findIndex((step) => step.effect);
+  const checks = cut < 0 ? chain : chain.slice(0, cut);
+  const effects = cut < 0 ? [] : chain.slice(cut);
+  const pin = { forceDigest: opts.forceDigest, keepTag: opts.keepTag ?? false };
+  const histories = new Map<string, History>();
   const settled = await settleLimit(images, opts.concurrency, async (image): Promise<RemapOutcome> => {
     const h = new History(image);
-    for (const step of chain) {
+    for (const step of checks) {
       if ((await step.remap(h, ctx)) === SKIP) return { kind: 'skipped' };
     }
     const digest = await originalDigest(h, ctx);
-    const target = h.latest;
-    return { kind: 'mapped', target, digest, final: pinnedForm(target, digest, { forceDigest: opts.forceDigest, keepTag: opts.keepTag ?? false }) };
+    histories.set(image.original, h);
+    return { kind: 'mapped', target: h.latest, digest, final: pinnedForm(h.latest, digest, pin) };
   });
   const outcomes = new Map<string, RemapOutcome>();
   settled.forEach((s, i) => outcomes.set((images[i] as Reference).original, s.ok ? s.value : { kind: 'failed', error: s.error }));
   rejectManyToOne(outcomes);
+  if (effects.length === 0 || [...outcomes.values()].some((o) => o.kind === 'failed')) return outcomes;
+
+  const mapped = [...outcomes].filter(([, o]) => o.kind === 'mapped').map(([original]) => original);
+  const done = await settleLimit(mapped, opts.concurrency, async (original) => {
+    const h = histories.get(original) as History;
+    for (const step of effects) if ((await step.remap(h, ctx)) === SKIP) break;
+  });
+  done.forEach((d, i) => {
+    if (!d.ok) outcomes.set(mapped[i] as string, { kind: 'failed', error: d.error });
+  });
   return outcomes;
 }
 

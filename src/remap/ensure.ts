@@ -19,6 +19,7 @@ export interface EnsureSettings {
 export function ensureRemapper(settings: EnsureSettings): Remapper {
   return {
     name: 'ensure',
+    effect: true,
     async remap(h, ctx) {
       const src = h.original;
       const dst = h.latest;

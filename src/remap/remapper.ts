@@ -19,6 +19,8 @@ export interface RemapContext {
 /** One step of the chain (ignore → static → rename → record → ensure), as in the Go reimage. */
 export interface Remapper {
   readonly name: string;
+  /** Has side effects (copies): runs only once every image has passed every step before it. */
+  readonly effect?: boolean;
   remap(history: History, ctx: RemapContext): Promise<RemapOutcome>;
 }
 

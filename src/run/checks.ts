@@ -1,6 +1,7 @@
 import type { AttestResult, AttestSettings } from '../attest/types';
 import type { VulnSettings } from '../vuln/types';
 import type { Result } from '../krm/results';
+import { checkWritable, writeFileAtomic } from '../mappings/file';
 import type { Mappings } from '../mappings/format';
 import { withDigest } from '../reference';
 import type { Reference } from '../reference/types';
@@ -34,7 +35,9 @@ export function vulnWanted(o: VulnSettings): boolean {
 
 /** Reads and parses -vulncheck-report-template before anything else runs (Go parses it at setup). */
 export async function prepareVulnStage(o: VulnSettings): Promise<VulnPrepared> {
+  if (o.vulncheckReport) await checkWritable('-vulncheck-report', o.vulncheckReport);
   if (!o.vulncheckReportTemplate) return {};
+  await checkWritable('-vulncheck-report-output', o.vulncheckReportOutput);
   const { loadReportTemplate } = require('../vuln/template-report') as typeof import('../vuln/template-report');
   return { template: await loadReportTemplate(o.vulncheckReportTemplate) };
 }
@@ -59,6 +62,10 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
       if (entry) entry.vulncheck = vuln.toVulncheckRecord(r);
     }
   }
+  // Upstream's log: one line per unacceptable CVE, with the originals that carry it.
+  for (const [id, r] of vuln.rejections(mappings)) {
+    log.error('Unacceptable vulnerability', { cve: id, cvss: vuln.goFormatFloat32(r.cve.score, 1), risk: vuln.goFormatFloat32(r.cve.risk, 1), images: r.images.join(',') });
+  }
   const unused = vuln.unusedIgnores(options.vulncheckIgnoreCveList, checked.values());
   if (unused.length) log.info('some of the CVE ignores were not relevant to any image', { cves: unused.join(', ') });
   if (options.vulncheckReport) {
@@ -69,12 +76,16 @@ export async function vulnStage(options: VulnSettings, states: readonly ImageSta
       result: checked.get(name),
     }));
     const meta = { maxCvss: options.vulncheckMaxCvss, maxRisk: options.vulncheckMaxRisk, ignoredCves: options.vulncheckIgnoreCveList, unusedIgnores: unused };
-    await vuln.writeReport(options.vulncheckReport, rows, meta);
+    await writeFileAtomic('-vulncheck-report', options.vulncheckReport, vuln.renderReport(options.vulncheckReport, rows, meta), 0o644);
     log.info('wrote vulnerability report', { file: options.vulncheckReport });
   }
   if (prepared.template) {
-    const { writeTemplateReport } = require('../vuln/template-report') as typeof import('../vuln/template-report');
-    await writeTemplateReport(prepared.template, options.vulncheckReportOutput, mappings, checked, unused, log);
+    const { templateReportText } = require('../vuln/template-report') as typeof import('../vuln/template-report');
+    const text = templateReportText(prepared.template, mappings, checked, unused, log);
+    if (text !== undefined) {
+      await writeFileAtomic('-vulncheck-report-output', options.vulncheckReportOutput, text, 0o644);
+      log.info('wrote vulncheck report', { file: options.vulncheckReportOutput, template: prepared.template.name });
+    }
   }
   return results;
 }

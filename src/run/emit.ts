@@ -4,11 +4,12 @@
  * ResourceList, or nothing and a non-zero exit. -mappings-only (no output at all) is allowed only when stdin
  * holds no data, checked again here in case a ResourceList arrived late.
  */
+import { loadYamlValues } from '../manifest';
 import { ReimageError, UsageError } from '../util/errors';
 
 export type OutputPlan =
   | { kind: 'krm'; text: string; items: number }
-  | { kind: 'stream'; text: string }
+  | { kind: 'stream'; text: string; /** the input had content, so empty output would be a loss */ nonEmpty?: boolean }
   | { kind: 'none' };
 
 export interface OutputIo {
@@ -22,10 +23,11 @@ export const MAPPINGS_ONLY_WITH_STDIN =
 
 /** Checks that `text` is one ResourceList document with `items` items; cheap next to the run, and it never guesses. */
 function checkResourceList(text: string, items: number): void {
-  const { load } = require('js-yaml') as typeof import('js-yaml');
   let doc: unknown;
   try {
-    doc = load(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    // Read as the input was read (kpt's `!!merge <<` keys included); more than one document is not a ResourceList.
+    const docs = loadYamlValues(text);
+    doc = docs.length === 1 ? docs[0] : undefined;
   } catch (e) {
     throw new ReimageError(`refusing to print output that does not parse back as YAML: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -47,6 +49,7 @@ export async function emitOutput(plan: OutputPlan, io: OutputIo): Promise<void> 
       await io.stdout(plan.text);
       return;
     case 'stream':
+      if (plan.nonEmpty === true && plan.text === '') throw new ReimageError('refusing to print an empty stream for non-empty input');
       await io.stdout(plan.text);
   }
 }

@@ -134,7 +134,10 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
   // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
-  if (settings.listImages && input && rules) return inventory(input, rules, settings);
+  if (settings.listImages) {
+    if (!input || !rules) throw new UsageError('-list-images lists the images in the manifests on stdin; it cannot be combined with -mappings-only');
+    return inventory(input, rules, settings);
+  }
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;
@@ -173,9 +176,8 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   log.debug('distinct images', { count: refs.length });
   if (settings.verifyOnly) {
     pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
-    if (hasErrors(results) || !input) return { results };
-    const text = verifiedOutput(input, results);
-    return { results, output: input.mode === 'krm' ? { kind: 'krm', text, items: listItems(input) } : { kind: 'stream', text } };
+    if (hasErrors(results)) return { results };
+    return { results, output: input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' } };
   }
   const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
@@ -194,10 +196,10 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   let output: OutputPlan = { kind: 'none' };
   let summary: Record<string, number> = { images: states.length };
   if (input) {
-    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s' });
+    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s', earlier: results.filter((r) => r.severity !== 'error') });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
-    output = input.mode === 'krm' ? { kind: 'krm', text: out.text, items: listItems(input) } : { kind: 'stream', text: out.text };
+    output = outputPlan(input, out.text);
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 
@@ -219,9 +221,11 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   return { results, output };
 }
 
-function listItems(input: Extract<Input, { mode: 'krm' }>): number {
+/** What the output stage must print for this input: a ResourceList with as many items, or a stream. */
+function outputPlan(input: Input, text: string): OutputPlan {
+  if (input.mode === 'stream') return { kind: 'stream', text, nonEmpty: input.text !== '' };
   const items = (input.list.value as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? items.length : 0;
+  return { kind: 'krm', text, items: Array.isArray(items) ? items.length : 0 };
 }
 
 function parseImageFlag(flag: string, value: string): Reference {

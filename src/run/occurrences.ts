@@ -26,9 +26,15 @@ export function resultAt(o: Occurrence, severity: Result['severity'], message: s
   };
 }
 
-/** `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...). */
-function isArgoTemplate(resource: ResourceSlot, image: string): boolean {
-  return image.includes('{{') && typeof resource.ref.apiVersion === 'string' && resource.ref.apiVersion.startsWith('argoproj.io/');
+/**
+ * `{{inputs.parameters.image}}` in an Argo resource (Workflow, WorkflowTemplate, CronWorkflow, ...), or
+ * `$(params.image)` in a Tekton one: filled in when the workflow or task runs, so there is nothing to pin yet.
+ */
+function runtimeTemplate(resource: ResourceSlot, image: string): string | undefined {
+  const apiVersion = resource.ref.apiVersion ?? '';
+  if (image.includes('{{') && apiVersion.startsWith('argoproj.io/')) return 'an Argo template expression, resolved when the workflow runs';
+  if (image.includes('$(') && apiVersion.startsWith('tekton.dev/')) return 'a Tekton parameter, substituted when the task runs';
+  return undefined;
 }
 
 export interface LocateSettings {
@@ -39,8 +45,11 @@ export interface LocateSettings {
 }
 
 /**
- * Finds every image field; non-string values become error results here, since nothing can be resolved from them.
- * Throws (naming the document) when a document expands past its node budget.
+ * Finds every image field (Argo template expressions give info results, in `errors` too); non-string values
+ * become error results here, since nothing can be resolved from them. A field reached through an alias or a
+ * merge key is kept only when its anchored scalar is itself an image field found directly: editing that one
+ * node then rewrites both, and nothing else can change with it. Throws (naming the document) when a document
+ * expands past its node budget.
  */
 export function collectOccurrences(
   resources: readonly ResourceSlot[],
@@ -51,6 +60,10 @@ export function collectOccurrences(
   const occurrences: Occurrence[] = [];
   const errors: Result[] = [];
   const warnings: Result[] = [];
+  const shared: Occurrence[] = [];
+  const report = (resource: ResourceSlot, path: ReadonlyArray<string | number>, severity: Result['severity'], message: string): void => {
+    errors.push({ message, severity, resourceRef: resource.ref, field: { path: fieldPath(path) }, ...(resource.file ? { file: resource.file } : {}) });
+  };
   for (const resource of resources) {
     const id = [resource.ref.apiVersion, resource.ref.kind, resource.ref.name].filter(Boolean).join('/');
     const located = locateAll(resource.value, rules, mode, {
@@ -69,32 +82,28 @@ export function collectOccurrences(
       });
     }
     for (const field of located.fields) {
-      if (typeof field.value === 'string' && isArgoTemplate(resource, field.value)) {
-        // Not an error: Argo fills the parameter in when the workflow runs; say so and leave it.
-        errors.push({
-          message: `image ${field.value} is an Argo template expression, resolved when the workflow runs; left as it is`,
-          severity: 'info',
-          resourceRef: resource.ref,
-          field: { path: fieldPath(field.path) },
-          ...(resource.file ? { file: resource.file } : {}),
-        });
+      const template = typeof field.value === 'string' ? runtimeTemplate(resource, field.value) : undefined;
+      if (template) {
+        // Not an error: the workflow engine fills the parameter in; say so and leave it.
+        report(resource, field.path, 'info', `image ${String(field.value)} is ${template}; left as it is`);
+        continue;
+      }
+      if (typeof field.value !== 'string') {
+        report(resource, field.path, 'error', `image must be a string, got ${field.value === null ? 'null' : Array.isArray(field.value) ? 'a list' : typeof field.value} (found by ${field.foundBy})`);
         continue;
       }
       const found = findNode(resource.node, field.path);
-      const node = found.node;
-      if (typeof field.value !== 'string' || !node) {
-        const got = field.value === null ? 'null' : Array.isArray(field.value) ? 'a list' : typeof field.value;
-        errors.push({
-          message: typeof field.value !== 'string' ? `image must be a string, got ${got} (found by ${field.foundBy})` : `image field cannot be edited in place: ${'reason' in found ? found.reason : 'not found in the source text'}`,
-          severity: 'error',
-          resourceRef: resource.ref,
-          field: { path: fieldPath(field.path) },
-          ...(resource.file ? { file: resource.file } : {}),
-        });
+      if (!found.node) {
+        report(resource, field.path, 'error', `image field cannot be edited in place: ${found.reason}`);
         continue;
       }
-      occurrences.push({ resource, path: field.path, image: field.value, node, foundBy: field.foundBy });
+      (found.shared ? shared : occurrences).push({ resource, path: field.path, image: field.value, node: found.node, foundBy: field.foundBy });
     }
+  }
+  const direct = new Set(occurrences.map((o) => o.node));
+  for (const o of shared) {
+    if (direct.has(o.node)) occurrences.push(o);
+    else report(o.resource, o.path, 'error', 'image field cannot be edited in place: it comes through an alias or merge key (<<) from an anchor that is not itself an image field, so editing it would change other fields too');
   }
   return { occurrences, errors, warnings };
 }

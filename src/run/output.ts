@@ -12,6 +12,8 @@ export const MAPPINGS_ANNOTATION = 'reimage.dev/mappings';
 export interface OutputSettings {
   /** Add the reimage.dev/mappings annotation to each rewritten resource (off for -annotate=false and -input yaml) */
   annotate: boolean;
+  /** Results of earlier stages (info, warning) that belong in a ResourceList's results too */
+  earlier?: readonly Result[];
 }
 
 /** Only the changed image scalars, the annotations and (in KRM mode) the results are written; every other byte stays. */
@@ -31,12 +33,13 @@ export function renderOutput(input: Input, states: readonly ImageState[], settin
     }
   }
   for (const [resource, m] of settings.annotate ? perResource : []) {
-    const sorted: Record<string, string> = {};
+    const sorted = Object.create(null) as Record<string, string>; // image strings as keys: no prototype
     for (const k of [...m.keys()].sort()) sorted[k] = m.get(k) as string;
     edits.push({ kind: 'annotation', resource: resource.node, key: MAPPINGS_ANNOTATION, value: JSON.stringify(sorted) });
   }
-  if (input.mode === 'krm' && results.length > 0 && input.list.node) {
-    edits.push({ kind: 'append', mapping: input.list.node, key: 'results', block: renderResultsYaml(results) });
+  const listed = (settings.earlier ?? []).concat(results);
+  if (input.mode === 'krm' && listed.length > 0 && input.list.node) {
+    edits.push({ kind: 'append', mapping: input.list.node, key: 'results', block: renderResultsYaml(listed) });
   }
   return { text: applyEdits(input.text, edits), results, rewrittenFields: results.length, rewrittenResources: perResource.size };
 }

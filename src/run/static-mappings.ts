@@ -44,7 +44,7 @@ export async function loadStaticMappings(options: StaticMappingsSettings, regist
   }
   const source = options.staticJsonMappingsFile || options.staticJsonMappingsImg;
   checkEntries(mappings, source);
-  if (options.verifyStaticJsonMappings) await verifyMappings(mappings, registry, options.concurrency, log);
+  if (options.verifyStaticJsonMappings) await verifyMappings(mappings, source, registry, options.concurrency, log);
   return { mappings, source };
 }
 
@@ -72,7 +72,7 @@ export function checkEntries(mappings: Mappings, source: string): void {
 }
 
 /** As in the Go tool: a target tag that moved since the mappings were written makes them stale. */
-async function verifyMappings(mappings: Mappings, registry: () => ImageRegistry, concurrency: number, log: Logger): Promise<void> {
+async function verifyMappings(mappings: Mappings, source: string, registry: () => ImageRegistry, concurrency: number, log: Logger): Promise<void> {
   const entries = Object.entries(mappings);
   log.debug('verifying static mappings', { entries: entries.length });
   await mapLimit(entries, concurrency, async ([key, entry]) => {
@@ -80,8 +80,8 @@ async function verifyMappings(mappings: Mappings, registry: () => ImageRegistry,
     try {
       current = await registry().resolve(parseReference(entry.tag));
     } catch (e) {
-      throw new ReimageError(`could not check digest for ${entry.tag} (mapping for ${key}): ${describeError(e)}`);
+      throw new ReimageError(`${source}: could not check digest for ${entry.tag} (mapping for ${key}): ${describeError(e)}`);
     }
-    if (current !== entry.digest) throw new ReimageError(`mapping for ${entry.tag} has changed, was ${entry.digest}, is now ${current}`);
+    if (current !== entry.digest) throw new ReimageError(`${source}: mapping for ${entry.tag} has changed, was ${entry.digest}, is now ${current}`);
   });
 }

@@ -3,6 +3,7 @@
  * every image) or `REGEXP=CVE,…` (ignored for images whose registry/repository@digest the RE2 regexp matches).
  * The text before the first `=` is the regexp, so a regexp may hold commas but not `=`.
  */
+import { compareGoStrings } from '../gocompat/fmt';
 import { compileGoRegexp } from '../gocompat/regexp';
 
 export const IGNORE_CVE_FLAG = '-vulncheck-ignore-cve-list';
@@ -44,5 +45,5 @@ export function isIgnored(spec: IgnoreSpec, image: string, cve: string): boolean
 export function allIgnoredCves(spec: IgnoreSpec): string[] {
   const all = new Set<string>();
   for (const e of spec) for (const c of e.cves) all.add(c);
-  return [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...all].sort(compareGoStrings);
 }

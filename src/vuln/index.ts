@@ -25,7 +25,8 @@ export { allIgnoredCves, isIgnored, parseIgnoreSpec } from './ignore';
 export { GrafeasVulnGetter, createGrafeasClient } from './grafeas';
 export type { GrafeasGetterOptions, OccurrenceLister } from './grafeas';
 export { digestName } from './digest';
-export { renderHtml, renderMarkdown, reportRowStatus, writeReport } from './report';
+export { renderHtml, renderMarkdown, renderReport, reportRowStatus, writeReport } from './report';
+export { rejections } from './template-report';
 export type { ReportMeta, ReportRow, ReportStatus } from './report';
 
 /** The settings checkImages reads, plus test and benchmark hooks. */

@@ -1,3 +1,4 @@
+import { compareGoStrings } from '../gocompat/fmt';
 import { compileGoRegexp } from '../gocompat/regexp';
 import { UsageError } from '../util/errors';
 import { formatBadEntry, goFormatFloat32 } from './format';
@@ -39,7 +40,6 @@ export function overLimit(v: Vulnerability, p: Pick<VulnPolicy, 'maxCvss' | 'max
   return (maxCvss !== 0 && Math.fround(v.score) > maxCvss) || (maxRisk > 0 && Math.fround(v.risk) > maxRisk);
 }
 
-const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The failure text. With only a max CVSS it is the seed's ImageCheckError, byte for byte:
@@ -48,11 +48,11 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  */
 export function formatImageCheckError(image: string, policy: Pick<VulnPolicy, 'maxCvss' | 'maxRisk'>, bad: readonly Vulnerability[]): string {
   if (policy.maxRisk <= 0) {
-    const entries = bad.map((v) => formatBadEntry(v.id, v.score)).sort(byteOrder);
+    const entries = bad.map((v) => formatBadEntry(v.id, v.score)).sort(compareGoStrings);
     return `image ${image} has ${bad.length} CVEs with score > ${goFormatFloat32(policy.maxCvss, 2)}: ${entries.join(',')}`;
   }
   const limits = [...(policy.maxCvss !== 0 ? [`score > ${goFormatFloat32(policy.maxCvss, 2)}`] : []), `risk > ${goFormatFloat32(policy.maxRisk, 2)}`];
-  const entries = bad.map((v) => `${v.id}(score ${goFormatFloat32(v.score, 2)}, risk ${goFormatFloat32(v.risk, 2)})`).sort(byteOrder);
+  const entries = bad.map((v) => `${v.id}(score ${goFormatFloat32(v.score, 2)}, risk ${goFormatFloat32(v.risk, 2)})`).sort(compareGoStrings);
   return `image ${image} has ${bad.length} CVEs with ${limits.join(' or ')}: ${entries.join(',')}`;
 }
 

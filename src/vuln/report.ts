@@ -197,13 +197,17 @@ ${body}
 `;
 }
 
-/** Writes Markdown for .md, HTML for .html/.htm; any other extension is a UsageError. */
-export async function writeReport(path: string, rows: readonly ReportRow[], meta: ReportMeta = {}): Promise<void> {
+/** Markdown for .md, HTML for .html/.htm, chosen by `path`'s extension; any other extension is a UsageError. */
+export function renderReport(path: string, rows: readonly ReportRow[], meta: ReportMeta = {}): string {
   const ext = extname(path).toLowerCase();
-  let text: string;
-  if (ext === '.md' || ext === '.markdown') text = renderMarkdown(rows, meta);
-  else if (ext === '.html' || ext === '.htm') text = renderHtml(rows, meta);
-  else throw new UsageError(`-vulncheck-report ${JSON.stringify(path)}: use a .md or .html file name (got ${JSON.stringify(ext || 'no extension')})`);
+  if (ext === '.md' || ext === '.markdown') return renderMarkdown(rows, meta);
+  if (ext === '.html' || ext === '.htm') return renderHtml(rows, meta);
+  throw new UsageError(`-vulncheck-report ${JSON.stringify(path)}: use a .md or .html file name (got ${JSON.stringify(ext || 'no extension')})`);
+}
+
+/** renderReport, written to `path` (the run stage writes atomically instead). */
+export async function writeReport(path: string, rows: readonly ReportRow[], meta: ReportMeta = {}): Promise<void> {
+  const text = renderReport(path, rows, meta);
   try {
     await writeFile(path, text, 'utf8');
   } catch (e) {

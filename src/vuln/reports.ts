@@ -93,7 +93,9 @@ function checkSignature(doc: unknown, format: VulnFormat): void {
 
 /**
  * Parses one scanner report and merges duplicate ids like upstream: highest score, highest risk, longest
- * description (UTF-8 bytes; a tie keeps the later one); sorted by id. A bare `null` report has no CVEs.
+ * description (UTF-8 bytes; a tie keeps the later one). A bare `null` report has no CVEs. The merged list keeps
+ * the scanner's order (each id at its first position), which is the seed's foundCVEs order; upstream sorts by
+ * id, so its outputs (the upstream mappings format, report templates) sort when they are written.
  */
 export function parseScannerReport(text: string, format: VulnFormat): Vulnerability[] {
   let doc: unknown;
@@ -118,6 +120,7 @@ export function mergeDuplicates(raw: readonly Vulnerability[]): Vulnerability[] 
   for (const c of raw) {
     // Go starts from the zero CVE, so even a lone negative score or risk becomes 0.
     const prev = byId.get(c.id) ?? { score: 0, risk: 0, description: '' };
+    // Map.set on an existing key keeps its position: the first occurrence's.
     byId.set(c.id, {
       id: c.id,
       score: Math.max(prev.score, c.score),
@@ -125,6 +128,6 @@ export function mergeDuplicates(raw: readonly Vulnerability[]): Vulnerability[] 
       description: Buffer.byteLength(prev.description) > Buffer.byteLength(c.description) ? prev.description : c.description,
     });
   }
-  // slices.Sorted compares bytes; UTF-16 order differs only for astral characters, which ids never hold.
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...byId.values()];
 }
+

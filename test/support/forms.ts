@@ -7,7 +7,8 @@
  *   ensureBinary(): Promise<string>          // rebuilds dist/reimage when src/, package.json or the build scripts
  *                                            //   are newer than it (npm test's pretest builds it first)
  *   ensureImage(): Promise<{ image, seconds }>  // runs scripts/image.sh (podman's layer cache and the cached base
- *                                            //   make a repeat build take seconds); image = localhost/reimage:dev
+ *                                            //   make a repeat build take seconds); image = localhost/reimage:<a tag
+ *                                            //   of this process>, untagged again after the test file
  *   podmanEnv(base?): NodeJS.ProcessEnv      // CONTAINERS_CONF/CONTAINERS_STORAGE_CONF (repo files unless set),
  *                                            //   KPT_FN_RUNTIME=podman, PATH with the docker shim first
  *   DOCKER_SHIM_DIR                          // test/support/docker-shim: `docker` that execs podman (kustomize)
@@ -19,11 +20,10 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ROOT } from './cli';
-import { runCommand } from './tmp';
+import { onCleanup, runCommand } from './tmp';
 
 export const BINARY = join(ROOT, 'dist', 'reimage');
 export const DOCKER_SHIM_DIR = join(ROOT, 'test', 'support', 'docker-shim');
-export const IMAGE = 'localhost/reimage:dev';
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -68,8 +68,12 @@ let imageBuilt: Promise<{ image: string; seconds: number }> | undefined;
 export function ensureImage(): Promise<{ image: string; seconds: number }> {
   imageBuilt ??= withLock('image', async () => {
     const started = Date.now();
-    await runCommand('bash', [join(ROOT, 'scripts', 'image.sh')], { cwd: ROOT, env: podmanEnv(), timeoutMs: 600_000 });
-    return { image: IMAGE, seconds: (Date.now() - started) / 1000 };
+    // localhost/reimage:dev is shared by every checkout on the machine; this run's tests use a tag of their own
+    const tag = `test-${process.pid}-${Date.now().toString(36)}`;
+    await runCommand('bash', [join(ROOT, 'scripts', 'image.sh')], { cwd: ROOT, env: { ...podmanEnv(), REIMAGE_EXTRA_TAG: tag }, timeoutMs: 600_000 });
+    const image = `localhost/reimage:${tag}`;
+    onCleanup(() => runCommand('podman', ['untag', image, image], { env: podmanEnv() }).then(() => undefined, () => undefined));
+    return { image, seconds: (Date.now() - started) / 1000 };
   });
   return imageBuilt;
 }

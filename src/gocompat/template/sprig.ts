@@ -100,11 +100,12 @@ export function toJSON(v: Value, indent?: string, depth = 0): string {
     const f = c.v as number;
     if (!Number.isFinite(f)) throw new FuncError(`json: unsupported value: ${formatFloat(f, 'g', -1)}`);
     const abs = Math.abs(f);
+    const bits = k === 'float32' ? 32 : 64; // encoding/json formats a float32 with bitSize 32: 7.8, not 7.800000190734863
     let s: string;
     if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
-      s = formatFloat(f, 'e', -1).replace(/e([+-])0(\d)$/, 'e$1$2');
+      s = formatFloat(f, 'e', -1, bits).replace(/e([+-])0(\d)$/, 'e$1$2');
     } else {
-      s = formatFloat(f, 'f', -1);
+      s = formatFloat(f, 'f', -1, bits);
     }
     return s;
   }
@@ -133,7 +134,7 @@ export function toJSON(v: Value, indent?: string, depth = 0): string {
     if (fields.length === 0) return '{}';
     const sep = indent === undefined ? ':' : ': ';
     return (
-      '{' + fields.map((f) => nl(depth + 1) + jsonString(f.name) + sep + toJSON(vals.get(f.name) as Value, indent, depth + 1)).join(',') + nl(depth) + '}'
+      '{' + fields.map((f) => nl(depth + 1) + jsonString(f.json ?? f.name) + sep + toJSON(vals.get(f.name) as Value, indent, depth + 1)).join(',') + nl(depth) + '}'
     );
   }
   if (k === 'ptr') return c.v === null ? 'null' : toJSON(c.v as Value, indent, depth);

@@ -34,6 +34,8 @@ export type Kind =
 export interface StructField {
   readonly name: string;
   readonly type: GoType;
+  /** The `json:"…"` tag's name, which encoding/json (sprig's toJson) uses instead of the field name */
+  readonly json?: string;
 }
 
 export interface GoType {

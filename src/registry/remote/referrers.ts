@@ -9,7 +9,7 @@
  * are checked and never change.
  */
 import { ReimageError } from '../../util/errors';
-import { errorFromResponse } from '../errors';
+import { errorFromResponse, RegistryError } from '../errors';
 import { sha256 } from '../digest';
 import type { Descriptor } from '../media';
 import { OCI_INDEX, parseManifest } from '../media';
@@ -94,7 +94,8 @@ export class ReferrerSync {
   private readonly apiAt = new Map<string, Promise<boolean>>();
   constructor(private readonly ctx: RemoteContext, private readonly copier: Copier) {}
 
-  async copy(src: Repo, dst: Repo, root: FetchedManifest, run: CopyRun): Promise<ReferrerStats> {
+  /** `canonical`: with -registry-mirror, the registry whose HEADs confirm every tag the mirror serves. */
+  async copy(src: Repo, dst: Repo, root: FetchedManifest, run: CopyRun, canonical?: Repo): Promise<ReferrerStats> {
     const stats: ReferrerStats = { referrers: 0 };
     const seen = new Set<string>();
     const queue: string[] = [];
@@ -109,11 +110,11 @@ export class ReferrerSync {
       if (seen.has(subject)) continue;
       seen.add(subject);
       if (seen.size > MAX_SUBJECTS) throw new ReimageError(`more than ${MAX_SUBJECTS} manifests refer to ${src.registry}/${src.repository}@${root.digest}; refusing to copy them all`);
-      for (const m of await this.cosignTags(src, dst, subject, run)) {
+      for (const m of await this.cosignTags(src, dst, subject, run, canonical)) {
         stats.referrers++;
         enqueue(m);
       }
-      for (const m of await this.ociReferrers(src, dst, subject, run)) {
+      for (const m of await this.ociReferrers(src, dst, subject, run, canonical)) {
         stats.referrers++;
         enqueue(m);
       }
@@ -122,12 +123,15 @@ export class ReferrerSync {
   }
 
   /** Each cosign tag of `subject` that exists at the source, copied under the same tag unless already there. */
-  private async cosignTags(src: Repo, dst: Repo, subject: string, run: CopyRun): Promise<FetchedManifest[]> {
+  private async cosignTags(src: Repo, dst: Repo, subject: string, run: CopyRun, canonical: Repo | undefined): Promise<FetchedManifest[]> {
     const out: FetchedManifest[] = [];
-    for (const suffix of COSIGN_SUFFIXES) {
-      const tag = `${referrersTag(subject)}${suffix}`;
-      const digest = await headManifest(this.ctx, src, tag);
+    // The three HEADs at once: most images have none of these tags.
+    const tags = COSIGN_SUFFIXES.map((suffix) => `${referrersTag(subject)}${suffix}`);
+    const digests = await Promise.all(tags.map((tag) => headManifest(this.ctx, src, tag)));
+    for (const [i, tag] of tags.entries()) {
+      const digest = digests[i];
       if (!digest) continue;
+      await this.confirm(canonical, src, tag, digest);
       const m = await getManifest(this.ctx, src, digest);
       if ((await headManifest(this.ctx, dst, tag)) !== digest) {
         this.ctx.log?.debug('copying cosign tag', { tag, digest, dst: `${dst.registry}/${dst.repository}` });
@@ -139,9 +143,10 @@ export class ReferrerSync {
   }
 
   /** The OCI referrers of `subject`, copied by digest; on a target without the API, its referrers tag is merged. */
-  private async ociReferrers(src: Repo, dst: Repo, subject: string, run: CopyRun): Promise<FetchedManifest[]> {
+  private async ociReferrers(src: Repo, dst: Repo, subject: string, run: CopyRun, canonical: Repo | undefined): Promise<FetchedManifest[]> {
     const found = await findReferrers(this.ctx, src, subject);
     if (found.descriptors.length === 0) return [];
+    if (found.fromTag) await this.confirm(canonical, src, referrersTag(subject), found.fromTag.digest);
     const fetched = await Promise.all(found.descriptors.map((d) => getManifest(this.ctx, src, d.digest)));
     if (await this.hasApi(dst, subject)) {
       for (const m of fetched) if (!(await headManifest(this.ctx, dst, m.digest))) await this.copier.copyManifest(src, m, dst, m.digest, run);
@@ -164,6 +169,18 @@ export class ReferrerSync {
       for (const m of fetched) if (!(await headManifest(this.ctx, dst, m.digest))) await this.copier.copyManifest(src, m, dst, m.digest, run);
     }
     return fetched;
+  }
+
+  /** A tag read from a mirror must name the same digest on the canonical registry. */
+  private async confirm(canonical: Repo | undefined, mirror: Repo, tag: string, digest: string): Promise<void> {
+    if (!canonical) return;
+    const truth = await headManifest(this.ctx, canonical, tag);
+    if (truth !== digest) {
+      throw new RegistryError(
+        `mirror ${mirror.registry}/${mirror.repository}:${tag} is ${digest}, but ${canonical.registry}/${canonical.repository}:${tag} is ${truth ?? 'absent'}; refusing the mirror`,
+        { temporary: false },
+      );
+    }
   }
 
   private hasApi(repo: Repo, subject: string): Promise<boolean> {

@@ -1,0 +1,54 @@
+/**
+ * QA pass on issue 8 from the outside, through the built CLI: variations the issue does not spell out, each
+ * asserting exit code, empty stdout, one message line naming the place, no file changed.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, runCli } from './support/cli';
+
+const M = path.join(ROOT, 'examples', 'mappings.json');
+const OFFLINE = ['-static-json-mappings-file', M, '-verify-static-json-mappings=false', '-no-copy'];
+const pod = (image: string, name = 'p'): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: a\n    image: ${image}\n`;
+
+async function refused(args: string[], stdin: string | Buffer, message: RegExp): Promise<void> {
+  const r = await runCli(args, stdin);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('level='));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reimage-qa8-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('item 14 for every YAML input: a deep -rules-config names its line, no stack overflow', () => {
+  test('10k-deep flow sequence', async () => {
+    const file = path.join(dir, 'deep-rules.yaml');
+    fs.writeFileSync(file, `x: ${'['.repeat(10000)}${']'.repeat(10000)}\n`);
+    await refused(['-rules-config', file, ...OFFLINE], pod('nginx:1.27'), /^reimage: error: rules-config .*deep-rules\.yaml: invalid YAML: document 0 \(line 1, column \d+\): nesting deeper than 1000 levels$/);
+  });
+
+  test('duplicate keys in a rules file name the key and both lines', async () => {
+    const file = path.join(dir, 'dup-rules.yaml');
+    fs.writeFileSync(file, '- kind: a\n  apiVersion: b\n  kind: c\n');
+    await refused(['-rules-config', file, ...OFFLINE], pod('nginx:1.27'), /rules-config .*dup-rules\.yaml: invalid YAML: .*line 3.*"kind" already defined at line 1/);
+  });
+});
+
+describe('item 9 beyond endpoint flags: scanner options that carry secrets are not echoed', () => {
+  test('a failing -vulncheck-command shows --token, --x-password=, --custom-headers values as ***', async () => {
+    const scanner = path.join(ROOT, 'test', 'support', 'scanner.js');
+    const cmd = `${process.execPath} ${scanner} --mode nonjson --server http://u:S3CRET@h --token S3CRET --registry-password=S3CRET --custom-headers 'Authorization: Bearer S3CRET'`;
+    const args = [...OFFLINE, '-vulncheck-max-cvss', '7', '-vulncheck-format', 'trivy-json', '-vulncheck-command', cmd];
+    const r = await runCli(args, pod('nginx:1.27'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--token \*\*\* --registry-password=\*\*\* --custom-headers \*\*\*/);
+    expect(r.stderr).not.toContain('S3CRET');
+  });
+});
