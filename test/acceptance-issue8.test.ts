@@ -39,3 +39,16 @@ describe('item 14 for every YAML input: a deep -rules-config names its line, no 
     await refused(['-rules-config', file, ...OFFLINE], pod('nginx:1.27'), /rules-config .*dup-rules\.yaml: invalid YAML: .*line 3.*"kind" already defined at line 1/);
   });
 });
+
+describe('item 9 beyond endpoint flags: scanner options that carry secrets are not echoed', () => {
+  test('a failing -vulncheck-command shows --token, --x-password=, --custom-headers values as ***', async () => {
+    const scanner = path.join(ROOT, 'test', 'support', 'scanner.js');
+    const cmd = `${process.execPath} ${scanner} --mode nonjson --server http://u:S3CRET@h --token S3CRET --registry-password=S3CRET --custom-headers 'Authorization: Bearer S3CRET'`;
+    const args = [...OFFLINE, '-vulncheck-max-cvss', '7', '-vulncheck-format', 'trivy-json', '-vulncheck-command', cmd];
+    const r = await runCli(args, pod('nginx:1.27'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--token \*\*\* --registry-password=\*\*\* --custom-headers \*\*\*/);
+    expect(r.stderr).not.toContain('S3CRET');
+  });
+});

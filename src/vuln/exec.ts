@@ -191,6 +191,14 @@ function stderrTail(stderr: string): string {
 }
 
 /** For messages only: the argv as a POSIX shell would need it typed. */
+// Scanner options that carry secrets (trivy --token, --registry-token, --password, --custom-headers): shown as ***.
+const SECRET_OPTION = /^--?[\w-]*(?:token|password|passwd|secret|credential|header)s?$/i;
+
 export function quoteArgv(argv: readonly string[]): string {
-  return JSON.stringify(argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+  const shown = argv.map((a, i) => {
+    const eq = a.indexOf('=');
+    if (eq > 0 && SECRET_OPTION.test(a.slice(0, eq))) return `${a.slice(0, eq)}=***`;
+    return i > 0 && SECRET_OPTION.test(argv[i - 1] as string) ? '***' : a;
+  });
+  return JSON.stringify(shown.map((a) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
 }
