@@ -208,6 +208,13 @@ describe('-list-images', () => {
     expect(out.results.filter((x) => x.severity === 'warning').map((x) => x.field?.path)).toEqual(['data.image']);
   });
 
+  test('-list-images with -mappings-only is refused: it would copy', async () => {
+    const r = await runCli(['-list-images', '-mappings-only', '-static-json-mappings-file', path.join(ROOT, 'examples', 'mappings.json')], '');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('-list-images lists the images in the manifests on stdin; it cannot be combined with -mappings-only');
+  });
+
   test('uncovered image-like keys warn only with -debug or -list-images', async () => {
     const doc = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {sidecarImage: "busybox:1"}\n';
     const plain = await runCli(['-no-copy'], doc);

@@ -78,6 +78,17 @@ describe('item 1: a ResourceList in means a ResourceList out, or a non-zero exit
     expect(ok.stdout).toBe('');
   });
 
+  test('-mappings-only with a silent, open stdin pipe runs and exits on its own (no hang)', async () => {
+    const child = spawn(process.execPath, [CLI, ...MO], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
   test('real kpt: an --exec wrapper passing -mappings-only fails, and the package survives byte for byte', async () => {
     const pkg = path.join(dir, 'kpt-pkg');
     fs.mkdirSync(pkg, { recursive: true });
@@ -93,6 +104,17 @@ describe('item 1: a ResourceList in means a ResourceList out, or a non-zero exit
     expect(r.stderr).toMatch(/-mappings-only reads no manifests/);
     expect(fs.readdirSync(pkg).sort()).toEqual(Object.keys(files).sort());
     for (const [name, content] of Object.entries(files)) expect(fs.readFileSync(path.join(pkg, name), 'utf8')).toBe(content);
+  }, 150_000);
+
+  test('real kpt: mappings-only in the function config (-- key=value) fails too, and the package survives', async () => {
+    const pkg = path.join(dir, 'kpt-pkg-cm');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'app.yaml'), MANIFESTS);
+    const r = await run(KPT, ['fn', 'eval', pkg, '--exec', CLI, '--', 'mappings-only=true', `static-json-mappings-file=${MAPPINGS}`, 'verify-static-json-mappings=false', 'no-copy=true'], { timeoutMs: 120_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/mappings-only cannot be set in a FunctionConfig/);
+    expect(fs.readdirSync(pkg)).toEqual(['app.yaml']);
+    expect(fs.readFileSync(path.join(pkg, 'app.yaml'), 'utf8')).toBe(MANIFESTS);
   }, 150_000);
 });
 

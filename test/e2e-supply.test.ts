@@ -599,3 +599,34 @@ describe('the typed FunctionConfig', () => {
     expect(verify.code).toBe(0);
   });
 });
+
+describe('as a kustomize 4.5.4 exec transformer', () => {
+  function kustomizeDir(name: string, images: string[], spec: string): string {
+    const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+    fs.writeFileSync(path.join(dir, 'app.yaml'), manifest(images));
+    fs.symlinkSync(CLI, path.join(dir, 'reimage-fn'));
+    fs.writeFileSync(
+      path.join(dir, 'reimage.yaml'),
+      `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./reimage-fn\nspec:\n${spec}`,
+    );
+    fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n- app.yaml\ntransformers:\n- reimage.yaml\n');
+    return dir;
+  }
+  const build = (dir: string): ReturnType<typeof run> => run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--enable-exec', dir]);
+
+  test('-keep-tag pins in the build output', async () => {
+    const r = await build(kustomizeDir('kx-keep', [app.ref], '  rename:\n    keepTag: true\n'));
+    expect(r.code).toBe(0);
+    expect(imagesIn(r.stdout)).toEqual([`${app.ref}@${app.digest}`]);
+  });
+
+  test('-verify-only passes a pinned build through unchanged and fails an unpinned one', async () => {
+    const ok = await build(kustomizeDir('kx-verify', [app.digestRef], '  verifyOnly: true\n'));
+    expect(ok.code).toBe(0);
+    expect(imagesIn(ok.stdout)).toEqual([app.digestRef]);
+    const bad = await build(kustomizeDir('kx-verify-bad', [app.ref], '  verifyOnly: true\n'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('not pinned by digest');
+  });
+});

@@ -65,6 +65,13 @@ describe('built-in kinds', () => {
     ]);
   });
 
+  test('pod specs by shape: a container needs a name and a string image; the core kinds report any value', () => {
+    const r = { apiVersion: 'example.com/v1', kind: 'Chart', spec: { containers: [{ name: 'a', image: { repository: 'nginx', tag: '1' } }], other: { containers: [{ image: 'x' }] } } };
+    expect(images(r, NONE)).toEqual([]);
+    const mixed = { apiVersion: 'example.com/v1', kind: 'X', spec: { containers: [{ name: 'a', image: 'ok' }, { name: 'b', image: 5 }], volumes: [{ image: { reference: 7 } }] } };
+    expect(images(mixed, NONE)).toEqual(['spec.containers.0.image=ok']);
+  });
+
   test('not an object: nothing', () => {
     expect(locateImages('text', DEFAULTS, 'k8s')).toEqual([]);
     expect(locateImages(null, DEFAULTS, 'k8s')).toEqual([]);

@@ -63,13 +63,18 @@ function groupOf(apiVersion: string): string {
   return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
-function podSpecImages(spec: unknown, base: Path, foundBy: string, out: ImageField[], requireName: boolean): void {
+/**
+ * The images of one pod spec. A core workload's are all reported, non-strings too (its schema says string, so
+ * anything else is an error to show). Found by shape in another kind (`byShape`), a container needs a `name` and
+ * a string `image`: an object that merely looks similar (`image: {repository, tag}`) is not a pod spec.
+ */
+function podSpecImages(spec: unknown, base: Path, foundBy: string, out: ImageField[], byShape: boolean): void {
   if (!isRecord(spec)) return;
   for (const list of CONTAINER_LISTS) {
     const items = spec[list];
     if (!Array.isArray(items)) continue;
     items.forEach((c: unknown, i) => {
-      if (isRecord(c) && Object.hasOwn(c, 'image') && (!requireName || Object.hasOwn(c, 'name'))) out.push({ path: [...base, list, i, 'image'], value: c['image'], foundBy });
+      if (isRecord(c) && Object.hasOwn(c, 'image') && (!byShape || isContainer(c))) out.push({ path: [...base, list, i, 'image'], value: c['image'], foundBy });
     });
   }
   // Image volumes (KEP-4639): volumes[].image.reference.
@@ -77,16 +82,22 @@ function podSpecImages(spec: unknown, base: Path, foundBy: string, out: ImageFie
   if (Array.isArray(volumes)) {
     volumes.forEach((v: unknown, i) => {
       const img = isRecord(v) ? v['image'] : undefined;
-      if (isRecord(img) && Object.hasOwn(img, 'reference')) out.push({ path: [...base, 'volumes', i, 'image', 'reference'], value: img['reference'], foundBy });
+      if (isRecord(img) && Object.hasOwn(img, 'reference') && (!byShape || typeof img['reference'] === 'string')) {
+        out.push({ path: [...base, 'volumes', i, 'image', 'reference'], value: img['reference'], foundBy });
+      }
     });
   }
 }
 
-/** Pod spec shape: a container list holding at least one object with `name` and `image`. */
+function isContainer(c: Rec): boolean {
+  return Object.hasOwn(c, 'name') && typeof c['image'] === 'string';
+}
+
+/** Pod spec shape: a container list holding at least one object with a `name` and a string `image`. */
 function isPodSpec(obj: Rec): boolean {
   for (const list of CONTAINER_LISTS) {
     const items = obj[list];
-    if (Array.isArray(items) && items.some((c: unknown) => isRecord(c) && Object.hasOwn(c, 'name') && Object.hasOwn(c, 'image'))) return true;
+    if (Array.isArray(items) && items.some((c: unknown) => isRecord(c) && isContainer(c))) return true;
   }
   return false;
 }

@@ -134,7 +134,10 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
   // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
-  if (settings.listImages && input && rules) return inventory(input, rules, settings);
+  if (settings.listImages) {
+    if (!input || !rules) throw new UsageError('-list-images lists the images in the manifests on stdin; it cannot be combined with -mappings-only');
+    return inventory(input, rules, settings);
+  }
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
   const writeImg = settings.writeJsonMappingsImg ? parseImageFlag('-write-json-mappings-img', settings.writeJsonMappingsImg) : undefined;

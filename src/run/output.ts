@@ -33,7 +33,7 @@ export function renderOutput(input: Input, states: readonly ImageState[], settin
     }
   }
   for (const [resource, m] of settings.annotate ? perResource : []) {
-    const sorted: Record<string, string> = {};
+    const sorted = Object.create(null) as Record<string, string>; // image strings as keys: no prototype
     for (const k of [...m.keys()].sort()) sorted[k] = m.get(k) as string;
     edits.push({ kind: 'annotation', resource: resource.node, key: MAPPINGS_ANNOTATION, value: JSON.stringify(sorted) });
   }

@@ -12,7 +12,7 @@ export function parseChallenge(header: string | null): Challenge {
   const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
   if (!m) return { scheme: 'none' };
   const scheme = (m[1] ?? '').toLowerCase();
-  const params: Record<string, string> = {};
+  const params = Object.create(null) as Record<string, string>; // server-chosen keys: no prototype
   for (const p of (m[2] ?? '').matchAll(PARAM)) {
     params[(p[1] ?? '').toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
   }
