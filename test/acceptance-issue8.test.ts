@@ -52,3 +52,15 @@ describe('item 9 beyond endpoint flags: scanner options that carry secrets are n
     expect(r.stderr).not.toContain('S3CRET');
   });
 });
+
+describe('item 20 for ResourceLists: a JSON ResourceList comes back as JSON, results included', () => {
+  test('pretty-printed JSON ResourceList', async () => {
+    const rl = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx:1.27' }] } }] };
+    const r = await runCli(OFFLINE, JSON.stringify(rl, null, 2));
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { items: Array<{ metadata: { annotations: Record<string, string> } }>; results: Array<{ message: string }> };
+    expect(out.results).toHaveLength(1);
+    expect(out.results[0]?.message).toMatch(/^image nginx:1\.27 rewritten to /);
+    expect(Object.keys(out.items[0]?.metadata.annotations ?? {})).toEqual(['reimage.dev/mappings']);
+  });
+});
