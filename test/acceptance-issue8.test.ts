@@ -39,3 +39,28 @@ describe('item 14 for every YAML input: a deep -rules-config names its line, no 
     await refused(['-rules-config', file, ...OFFLINE], pod('nginx:1.27'), /rules-config .*dup-rules\.yaml: invalid YAML: .*line 3.*"kind" already defined at line 1/);
   });
 });
+
+describe('item 9 beyond endpoint flags: scanner options that carry secrets are not echoed', () => {
+  test('a failing -vulncheck-command shows --token, --x-password=, --custom-headers values as ***', async () => {
+    const scanner = path.join(ROOT, 'test', 'support', 'scanner.js');
+    const cmd = `${process.execPath} ${scanner} --mode nonjson --server http://u:S3CRET@h --token S3CRET --registry-password=S3CRET --custom-headers 'Authorization: Bearer S3CRET'`;
+    const args = [...OFFLINE, '-vulncheck-max-cvss', '7', '-vulncheck-format', 'trivy-json', '-vulncheck-command', cmd];
+    const r = await runCli(args, pod('nginx:1.27'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--token \*\*\* --registry-password=\*\*\* --custom-headers \*\*\*/);
+    expect(r.stderr).not.toContain('S3CRET');
+  });
+});
+
+describe('item 20 for ResourceLists: a JSON ResourceList comes back as JSON, results included', () => {
+  test('pretty-printed JSON ResourceList', async () => {
+    const rl = { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx:1.27' }] } }] };
+    const r = await runCli(OFFLINE, JSON.stringify(rl, null, 2));
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { items: Array<{ metadata: { annotations: Record<string, string> } }>; results: Array<{ message: string }> };
+    expect(out.results).toHaveLength(1);
+    expect(out.results[0]?.message).toMatch(/^image nginx:1\.27 rewritten to /);
+    expect(Object.keys(out.items[0]?.metadata.annotations ?? {})).toEqual(['reimage.dev/mappings']);
+  });
+});

@@ -172,6 +172,17 @@ describe('exec method, upstream flags', () => {
     expect(r.code).toBe(0);
   });
 
+  test('the upstream default scanner is grype; when it is missing the error says how to get trivy', async () => {
+    const r = await runCli(['-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringContaining(`scanner "grype --by-cve -o json" (-vulncheck-command) for ${app.digestRef} could not start: "grype" not found (is it installed and on PATH? -vulncheck-command defaults to grype; for trivy set -vulncheck-method trivy or -trivy-command)`),
+    ]);
+    const seed = await runCli(['-vulncheck-method', 'trivy', '-vulncheck-max-cvss', '5'], deployment(app.ref), { env: { PATH: path.join(tmp, 'empty-path') } });
+    expect(errorLines(seed.stderr)[0]).toContain('scanner "trivy image -f json" (-trivy-command)');
+  });
+
   test('a bare null report means no vulnerabilities', async () => {
     const r = await runCli(['-vulncheck-command', scanner('--mode', 'null'), '-vulncheck-max-cvss', '1'], deployment(app.ref));
     expect(r.stderr).not.toMatch(/\[error\]/);

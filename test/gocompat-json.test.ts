@@ -34,6 +34,11 @@ describe('goDecode: encoding/json rules', () => {
     expect(v).toEqual({ Name: '', Score: 0, Tags: ['', 'y'], Sub: { Value: 0 }, ByKey: new Map([['k', { V: 0 }]]) });
   });
 
+  test('null sets slices and maps to nil but leaves other fields as an earlier key set them', () => {
+    const v = goUnmarshal('{"Score":9.8,"score":null,"Name":"a","NAME":null,"Tags":["x"],"tags":null,"Sub":{"Value":1},"sub":null}', T);
+    expect(v).toMatchObject({ Score: Math.fround(9.8), Name: 'a', Tags: [], Sub: { Value: 1 } });
+  });
+
   test.each([
     ['{"Score":"9.8"}', /cannot unmarshal string "9\.8" into Score of Go type float32/],
     ['{"Score":true}', /cannot unmarshal boolean into Score of Go type float32/],

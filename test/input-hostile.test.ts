@@ -191,6 +191,20 @@ describe('item 23: error locations', () => {
   });
 });
 
+describe('aliases and merge keys', () => {
+  test('an image anchored in one container and aliased in another is rewritten once, at the anchor', async () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - &c\n    name: a\n    image: &img nginx:1.27\n  initContainers:\n  - <<: *c\n    name: b\n  ephemeralContainers:\n  - name: e\n    image: *img\n';
+    const r = await runCli([...OFFLINE, '-annotate=false'], text);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(text.replace('&img nginx:1.27', `&img ${NGINX}`));
+  });
+
+  test('an alias of an anchor that is not an image field is refused, naming the field', async () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {app: &img nginx}\nspec:\n  containers:\n  - name: a\n    image: *img\n';
+    await refused(text, /^\[error\] v1\/Pod\/p spec\.containers\[0\]\.image: image field cannot be edited in place: it comes through an alias/);
+  });
+});
+
 describe('issue 9: plain YAML and the annotation', () => {
   const values = 'image:\n  repository: nginx\nsidecar: nginx:1.27 # a sidecar\nkind: Pod\napiVersion: v1\nspec:\n  containers:\n  - image: busybox:1.36\n';
   const rawRule = (kind: string): string => {

@@ -683,7 +683,14 @@ results:
     const input = '{"kind": "ResourceList", "items": []}\n';
     const list = parseYamlStream(input)[0]?.node as never;
     const out = applyEdits(input, [{ kind: 'append', mapping: list, key: 'results', block: RESULTS }]);
-    expect(out).toBe('{"kind": "ResourceList", "items": [], results: [{"message":"hi","severity":"info"}]}\n');
+    expect(out).toBe('{"kind": "ResourceList", "items": [], "results": [{"message":"hi","severity":"info"}]}\n');
+    expect(JSON.parse(out)).toHaveProperty('results');
+  });
+
+  test('a YAML flow root keeps plain keys', () => {
+    const input = '{kind: ResourceList, items: []}\n';
+    const list = parseYamlStream(input)[0]?.node as never;
+    expect(applyEdits(input, [{ kind: 'append', mapping: list, key: 'results', block: RESULTS }])).toBe('{kind: ResourceList, items: [], results: [{"message":"hi","severity":"info"}]}\n');
   });
 });
 

@@ -228,6 +228,12 @@ describe('errors name the document, line and column on one line', () => {
     expect((err as Error).message).toMatch(message);
   });
 
+  test('duplicate keys are typed, as in Go: 1 and "1" are two keys; merge keys may repeat', () => {
+    expect(() => parseYamlStream('1: a\n"1": b\n')).not.toThrow();
+    expect(() => parseYamlStream('a: &a {x: 1}\nb: &b {y: 1}\nc:\n  <<: *a\n  <<: *b\n')).not.toThrow();
+    expect(() => parseYamlStream('x:\n  - {a: 1, "a": 2}\n')).toThrow(/^document 0 \(line 2, column 12\): mapping key "a" already defined at line 2$/);
+  });
+
   test('without a source name there is no prefix', () => {
     expect(() => parseYamlStream('a: [\n')).toThrow(/^document 0 \(line 2, column 1\): /);
   });

@@ -81,6 +81,17 @@ describe('registry client: two registries, mappings image, clobber', () => {
     expect(progress.length).toBeGreaterThan(0);
   });
 
+  it('many parallel copies of layers larger than any buffer never stall on sockets or the request limit', async () => {
+    // Each paused source body holds a socket: more of them than sockets per origin would deadlock until the timeout.
+    const imgs = await Promise.all(Array.from({ length: 6 }, (_, i) => pushTestImage(a, `src/wide${i}`, 'v1', { platforms: 2, layers: 2, layerBytes: 3 << 20 })));
+    const c = client({ concurrency: 2, timeoutMs: 10_000, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const t0 = Date.now();
+    const stats = await Promise.all(imgs.map((img, i) => c.copy(ref(img.ref), ref(`${b.host}/wide/app${i}:v1`), { noClobber: true })));
+    expect(stats.map((s) => s.digest)).toEqual(imgs.map((i) => i.digest));
+    expect(stats.reduce((n, s) => n + s.blobsUploaded, 0)).toBe(6 * 2 * 3);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 60_000);
+
   it('mounts blobs already pushed to another repository of the target registry in this run', async () => {
     const img = await pushTestImage(a, 'src/shared', 'v1', { platforms: 2 });
     const c = client();

@@ -97,6 +97,16 @@ describe('malformed reports fail, never pass', () => {
     expect(() => parseScannerReport(text, format)).toThrow(message);
   });
 
+  test('deep nesting is refused without a stack overflow', () => {
+    const deep = (n: number) => `{"Results":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(() => parseScannerReport(deep(200_000), 'trivy-json')).toThrow(/cannot unmarshal array into Results\[0\] of Go type Result/);
+  });
+
+  test('a later null does not erase an earlier score (Go: null has no effect on a number)', () => {
+    const text = '{"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","CVSS":{"nvd":{"V3Score":9.8,"v3score":null}}}]}]}';
+    expect(scores(text, 'trivy-json')).toEqual([['CVE-1', Math.fround(9.8), 0]]);
+  });
+
   test('empty output is an error', () => {
     expect(() => parseScannerReport('', 'trivy-json')).toThrow(/unexpected end of JSON input/);
     expect(() => parseScannerReport('  \n', 'grype-json')).toThrow(/unexpected end of JSON input/);

@@ -4,7 +4,8 @@
  *
  * Decoding rules taken from encoding/json:
  * - object keys match struct fields exactly, else case-insensitively (bytes.EqualFold); unknown keys are ignored;
- * - `null` leaves the zero value (empty slice/map, "", 0, zero struct), at any level;
+ * - `null` makes a slice or map empty (Go: nil) and leaves anything else as it was (the zero value, or an
+ *   earlier key's value for the same field);
  * - any other type mismatch is an error (Go keeps decoding and returns the first one; we stop at it);
  * - float32 takes only numbers that fit (1e39 does not).
  * The error names the path, e.g. `Results[0].Vulnerabilities[2].CVSS["nvd"].V3Score`.
@@ -133,7 +134,10 @@ export function goDecode<T extends GoType>(value: unknown, t: T, path = ''): GoV
       for (const [k, v] of Object.entries(value)) {
         const field = Object.hasOwn(t.fields, k) ? k : byFold.get(fold(k));
         if (field === undefined) continue;
-        out[field] = goDecode(v, t.fields[field] as GoType, path === '' ? field : `${path}.${field}`);
+        const ft = t.fields[field] as GoType;
+        // null sets a slice or map to nil, and has no effect on anything else: `{"V3Score":9.8,"v3score":null}` keeps 9.8.
+        if (v === null && ft.kind !== 'slice' && ft.kind !== 'map') continue;
+        out[field] = goDecode(v, ft, path === '' ? field : `${path}.${field}`);
       }
       return out as GoValue<T>;
     }

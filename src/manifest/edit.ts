@@ -5,9 +5,9 @@
 import { load } from 'js-yaml';
 import { planAnnotations } from './annotate';
 import { ManifestError } from './errors';
-import { afterLastEntry, entryEnd, findEntry, indentOf } from './insert';
+import { afterLastEntry, entryEnd, findEntry, indentOf, quotesKeys } from './insert';
 import type { EditContext } from './insert';
-import { isUnprintable, renderKey, renderScalar } from './quote';
+import { isUnprintable, quoteDouble, renderKey, renderScalar } from './quote';
 import { applySplices, lineEndOf, lineEnding } from './text';
 import type { Splice } from './text';
 import type { Edit, YamlNode } from './types';
@@ -50,7 +50,8 @@ function planAppend(ctx: EditContext, mapping: YamlNode, key: string, block: str
   if (mapping.flow) {
     const parsed = load(body) as Record<string, unknown> | null;
     const value = parsed ? parsed[key] : null;
-    const text = `${renderKey(key, true)}: ${value === undefined ? 'null' : JSON.stringify(value)}`;
+    // A JSON document (quoted keys) stays JSON: `"results": [...]`, never a bare YAML key.
+    const text = `${quotesKeys(mapping) ? quoteDouble(key) : renderKey(key, true)}: ${value === undefined ? 'null' : JSON.stringify(value)}`;
     if (existing) return { start: existing.key.start, end: entryEnd(existing), text, rank: APPEND_RANK };
     const last = mapping.entries[mapping.entries.length - 1];
     if (!last) return { start: mapping.start + 1, end: mapping.start + 1, text, rank: APPEND_RANK };

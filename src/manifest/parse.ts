@@ -127,9 +127,11 @@ function checkDuplicate(src: string, seen: Map<string, YamlNode>, key: YamlNode)
   if (key.kind !== 'scalar') return;
   const name = String(key.value);
   if (name === '<<' && key.style === 'plain') return;
-  const first = seen.get(name);
+  // Typed, as Go's YAML reads keys: `1` and `"1"` are two keys there.
+  const id = `${typeof key.value}:${name}`;
+  const first = seen.get(id);
   if (first) throw new PositionedError(`mapping key ${JSON.stringify(name)} already defined at line ${lineOf(src, first.start)}`, key.start);
-  seen.set(name, key);
+  seen.set(id, key);
 }
 
 function pairEntries(src: string, children: YamlNode[]): { entries: YamlPair[]; complete: boolean } {

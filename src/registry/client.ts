@@ -126,6 +126,7 @@ export function createRegistryClient(opts: RegistryClientOptions): ImageRegistry
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
   });
-  return new RegistryClient({ doer, retry, log: opts.log, concurrency: Math.max(1, Math.min(concurrency, 4)) }, opts.mirrors);
+  // Sockets per origin (2 × concurrency + 2) cover the request limit plus as many streaming bodies.
+  return new RegistryClient({ doer, retry, log: opts.log, concurrency: Math.max(1, Math.min(concurrency, 4)), streams: concurrency }, opts.mirrors);
 }
 

@@ -1,32 +1,31 @@
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 export function sha256(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Buffering between a blob's source socket and its upload socket: a few socket reads' worth. */
-const LAYER_HIGH_WATER_MARK = 1 << 20;
-
-/** A pass-through Node stream that hashes and counts what flows, so a streamed blob is verified without buffering it. */
-export class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  private count = 0;
-  constructor(private readonly onChunk?: (n: number) => void) {
-    super({ highWaterMark: LAYER_HIGH_WATER_MARK });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.count += chunk.length;
-    this.onChunk?.(chunk.length);
-    done(null, chunk);
-  }
+export interface BlobTap {
   /** Bytes seen so far. */
-  bytes(): number {
-    return this.count;
-  }
+  bytes(): number;
   /** Call once, after the stream has ended. */
-  digest(): string {
-    return `sha256:${this.hash.digest('hex')}`;
-  }
+  digest(): string;
+}
+
+/**
+ * Hashes and counts what flows through `source` without standing in its way: a second 'data' listener
+ * beside whatever consumes it (the upload's pipe), so a streamed blob is verified with no extra stream hop
+ * and never held whole. The source is left paused; piping it starts the flow, for both listeners at once.
+ */
+export function tapDigest(source: Readable, onChunk?: (n: number) => void): BlobTap {
+  const hash = createHash('sha256');
+  let count = 0;
+  source.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    count += chunk.length;
+    onChunk?.(chunk.length);
+  });
+  // Explicitly paused: the listener above must not start the flow before the consumer is attached.
+  source.pause();
+  return { bytes: () => count, digest: () => `sha256:${hash.digest('hex')}` };
 }

@@ -38,18 +38,26 @@ function checkResourceList(text: string, items: number): void {
   }
 }
 
-/** Writes the planned output, or throws without writing a byte. */
-export async function emitOutput(plan: OutputPlan, io: OutputIo): Promise<void> {
-  switch (plan.kind) {
-    case 'none':
-      if (await io.stdinHasData()) throw new UsageError(MAPPINGS_ONLY_WITH_STDIN);
-      return;
-    case 'krm':
-      checkResourceList(plan.text, plan.items);
-      await io.stdout(plan.text);
-      return;
-    case 'stream':
-      if (plan.nonEmpty === true && plan.text === '') throw new ReimageError('refusing to print an empty stream for non-empty input');
-      await io.stdout(plan.text);
+declare const CHECKED: unique symbol;
+/** An output that passed checkOutput; emitOutput takes nothing else. */
+export type CheckedOutput = OutputPlan & { readonly [CHECKED]: true };
+
+/**
+ * Checks the rendered output before any side effect (the pipeline calls it right after rendering): a KRM output
+ * must read back as a ResourceList with as many items as came in, a stream for non-empty input must not be empty.
+ */
+export function checkOutput(plan: OutputPlan): CheckedOutput {
+  if (plan.kind === 'krm') checkResourceList(plan.text, plan.items);
+  if (plan.kind === 'stream' && plan.nonEmpty === true && plan.text === '') throw new ReimageError('refusing to print an empty stream for non-empty input');
+  return plan as CheckedOutput;
+}
+
+/** Writes the checked output last, or throws without writing a byte. */
+export async function emitOutput(plan: CheckedOutput, io: OutputIo): Promise<void> {
+  if (plan.kind === 'none') {
+    // Checked again at the very end: a ResourceList may have arrived after the first look.
+    if (await io.stdinHasData()) throw new UsageError(MAPPINGS_ONLY_WITH_STDIN);
+    return;
   }
+  await io.stdout(plan.text);
 }

@@ -37,14 +37,15 @@ import { failureResults } from './failures';
 import { supplySettings } from './supply';
 import type { SupplySettings } from './supply';
 import { verifiedOutput, verifyStage } from './verify';
-import type { OutputPlan } from './emit';
+import { checkOutput } from './emit';
+import type { CheckedOutput, OutputPlan } from './emit';
 import type { RunSettings } from './settings';
 import type { ImageState } from './state';
 
 export { readInput } from './input';
 export type { Input } from './input';
-export { emitOutput, MAPPINGS_ONLY_WITH_STDIN } from './emit';
-export type { OutputIo, OutputPlan } from './emit';
+export { checkOutput, emitOutput, MAPPINGS_ONLY_WITH_STDIN } from './emit';
+export type { CheckedOutput, OutputIo, OutputPlan } from './emit';
 export { copyProgress } from './progress';
 export type { CopyProgressReporter } from './progress';
 export type { RunSettings, PipelineSettings } from './settings';
@@ -52,8 +53,8 @@ export type { ImageState } from './state';
 
 export interface PipelineResult {
   results: Result[];
-  /** What to print; absent when a result is an error (then nothing is printed) */
-  output?: OutputPlan;
+  /** What to print, already checked; absent when a result is an error (then nothing is printed) */
+  output?: CheckedOutput;
 }
 
 function lazyRegistry(settings: RunSettings, log: Logger, supply: SupplySettings): () => ImageRegistry {
@@ -136,7 +137,8 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.
   if (settings.listImages) {
     if (!input || !rules) throw new UsageError('-list-images lists the images in the manifests on stdin; it cannot be combined with -mappings-only');
-    return inventory(input, rules, settings);
+    const inv = inventory(input, rules, settings);
+    return inv.output ? { results: inv.results, output: checkOutput(inv.output) } : { results: inv.results };
   }
   const ignore = settings.ignore ? compileGoRegexp(settings.ignore, '-ignore') : undefined;
   if (settings.writeJsonMappingsFile && !settings.dryRun) await checkWritable('-write-json-mappings-file', settings.writeJsonMappingsFile);
@@ -175,9 +177,9 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
 
   log.debug('distinct images', { count: refs.length });
   if (settings.verifyOnly) {
-    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
+    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log, vulnPrepared));
     if (hasErrors(results)) return { results };
-    return { results, output: input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' } };
+    return { results, output: checkOutput(input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' }) };
   }
   const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
   const states: ImageState[] = [];
@@ -193,13 +195,13 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   if (hasErrors(results)) return { results };
 
   // Render before any side effect: a failure here must leave no mappings written and no attestation made.
-  let output: OutputPlan = { kind: 'none' };
+  let output = checkOutput({ kind: 'none' });
   let summary: Record<string, number> = { images: states.length };
   if (input) {
     const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s', earlier: results.filter((r) => r.severity !== 'error') });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
-    output = outputPlan(input, out.text);
+    output = checkOutput(outputPlan(input, out.text));
     summary = { images: states.length, rewritten: out.rewrittenFields, resources: out.rewrittenResources };
   }
 

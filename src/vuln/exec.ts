@@ -47,7 +47,7 @@ export class ExecVulnGetter implements VulnGetter {
     const out = await runScanner(file, [...rest, target], signal, this.opts.maxOutput ?? MAX_SCANNER_OUTPUT);
     this.opts.log?.debug('scanner finished', { cmd, image: target, ms: Date.now() - started });
     const tail = stderrTail(out.stderr);
-    if (out.failure) throw new ReimageError(`${what} ${describeFailure(out.failure, file, signal)}${tail}`);
+    if (out.failure) throw new ReimageError(`${what} ${describeFailure(out.failure, file, this.opts.flag, signal)}${tail}`);
     try {
       return parseScannerReport(out.stdout, this.opts.format);
     } catch (e) {
@@ -159,16 +159,16 @@ export function runScanner(file: string, args: readonly string[], signal: AbortS
   });
 }
 
-function describeFailure(f: Failure, file: string, signal: AbortSignal): string {
+function describeFailure(f: Failure, file: string, flag: string, signal: AbortSignal): string {
   switch (f.kind) {
     case 'aborted':
       return signal.reason instanceof VulnTimeoutError ? signal.reason.message : 'was cancelled';
     case 'too-large':
       return `printed more than ${f.limit % MIB === 0 ? `${f.limit / MIB} MiB` : `${f.limit} bytes`} (the cap on scanner output); the scanner was killed`;
     case 'spawn':
-      return f.code === 'ENOENT'
-        ? `could not start: ${JSON.stringify(file)} not found (is it installed and on PATH? the default scanner is grype; seed-era setups use -vulncheck-method trivy)`
-        : `could not start: ${f.message}`;
+      if (f.code !== 'ENOENT') return `could not start: ${f.message}`;
+      // The default command changed from trivy (seed) to grype (upstream): say so when that is what is missing.
+      return `could not start: ${JSON.stringify(file)} not found (is it installed and on PATH?${flag === '-vulncheck-command' ? ' -vulncheck-command defaults to grype; for trivy set -vulncheck-method trivy or -trivy-command' : ''})`;
     case 'exit':
       return `exited with code ${f.code}`;
     case 'signal':
@@ -191,6 +191,14 @@ function stderrTail(stderr: string): string {
 }
 
 /** For messages only: the argv as a POSIX shell would need it typed. */
+// Scanner options that carry secrets (trivy --token, --registry-token, --password, --custom-headers): shown as ***.
+const SECRET_OPTION = /^--?[\w-]*(?:token|password|passwd|secret|credential|header)s?$/i;
+
 export function quoteArgv(argv: readonly string[]): string {
-  return JSON.stringify(argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+  const shown = argv.map((a, i) => {
+    const eq = a.indexOf('=');
+    if (eq > 0 && SECRET_OPTION.test(a.slice(0, eq))) return `${a.slice(0, eq)}=***`;
+    return i > 0 && SECRET_OPTION.test(argv[i - 1] as string) ? '***' : a;
+  });
+  return JSON.stringify(shown.map((a) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
 }

@@ -242,6 +242,15 @@ export const SPRIG: ReadonlyMap<string, FuncEntry> = new Map<string, FuncEntry>(
       return goString(str(s).repeat(int(n)));
     }),
   ],
+  // sprig's trunc: the first c bytes, or the last -c; report templates use it to keep descriptions short.
+  [
+    'trunc',
+    fn([T.int, T.string], T.string, ([c, s]) => {
+      const b = Buffer.from(str(s)), n = int(c);
+      if (n < 0 && b.length + n > 0) return goString(b.subarray(b.length + n).toString());
+      return goString(n >= 0 && b.length > n ? b.subarray(0, n).toString() : str(s));
+    }),
+  ],
   ['indent', fn([T.int, T.string], T.string, ([n, s]) => goString(indent(int(n), str(s))))],
   ['nindent', fn([T.int, T.string], T.string, ([n, s]) => goString('\n' + indent(int(n), str(s))))],
   ['replace', fn([T.string, T.string, T.string], T.string, ([o, n, s]) => goString(replaceAll(str(s), str(o), str(n))))],

@@ -11,6 +11,8 @@ export interface RemoteContext {
   log?: Logger;
   /** Parallel children/blobs within one copy; the run-wide request limit still applies. */
   concurrency: number;
+  /** Blob bodies streaming at once across the run (each holds a source socket); default 8. */
+  streams?: number;
   /** Set inside `operation`: requests go out with `once`, the operation's retries being the only ones. */
   once?: boolean;
 }

@@ -1,7 +1,7 @@
-import { mapLimit } from '../../util/concurrency';
+import { mapLimit, Semaphore } from '../../util/concurrency';
 import type { CopyProgress, CopyStats } from '../types';
 import { DigestMismatchError, isRegistryError, RegistryError } from '../errors';
-import { HashingStream } from '../digest';
+import { tapDigest } from '../digest';
 import type { Descriptor } from '../media';
 import { blobsOf, parseManifest } from '../media';
 import { isTemporary } from '../transport/retry';
@@ -47,7 +47,10 @@ export class Copier {
   private readonly children = new Map<string, Promise<void>>();
   /** "registry@digest" → a repository there known (this run) to hold the blob: a mount source for other repos. */
   private readonly seenAt = new Map<string, string>();
-  constructor(private readonly ctx: RemoteContext) {}
+  private readonly streams: Semaphore;
+  constructor(private readonly ctx: RemoteContext) {
+    this.streams = new Semaphore(ctx.streams ?? 8);
+  }
 
   /** Pushes `m` (already fetched from src) to dst under `dstId`, after everything it references. */
   async copyManifest(src: Repo, m: FetchedManifest, dst: Repo, dstId: string, run: CopyRun): Promise<void> {
@@ -113,6 +116,16 @@ export class Copier {
         ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
       }
     }
+    return this.streams.run(() => this.streamBlob(ctx, src, desc, dst, location, run));
+  }
+
+  /**
+   * GET → PUT with the source body piped into the upload, hashed on the way. Holds a stream slot throughout:
+   * a paused source holds a socket, so the number of such bodies is bounded below the sockets per origin,
+   * and no request ever waits for a socket while holding a slot of the run-wide request limit.
+   */
+  private async streamBlob(ctx: RemoteContext, src: Repo, desc: Descriptor, dst: Repo, location: string | undefined, run: CopyRun): Promise<BlobOutcome> {
+    const { digest, size } = desc;
     // The upload session and the source body are independent: open both at once (one round trip less).
     const [session, source] = await Promise.allSettled([location ?? startUpload(ctx, dst), openBlob(ctx, src, digest)]);
     if (source.status === 'rejected') throw source.reason;
@@ -127,15 +140,12 @@ export class Copier {
       // Could be a truncating proxy as well as a wrong manifest: worth another attempt, bounded anyway.
       throw new RegistryError(`blob ${digest}: source serves ${declared} bytes, manifest says ${size}`, { temporary: true });
     }
-    // Source socket → hash → upload socket, Node streams throughout; the blob is never held whole.
-    const hash = new HashingStream((n) => run.bytes(n));
-    res.body.once('error', (e) => hash.destroy(e));
-    res.body.pipe(hash);
+    // Source socket → upload socket, hashed on the way; the blob is never held whole.
+    const hash = tapDigest(res.body, (n) => run.bytes(n));
     try {
-      await finishUpload(ctx, dst, session.value, digest, hash, size);
+      await finishUpload(ctx, dst, session.value, digest, res.body, size);
     } catch (e) {
       res.body.destroy();
-      hash.destroy();
       // A refusal before any byte moved (e.g. a downgrade) is final, whatever the source stream did.
       if (isRegistryError(e) && !e.temporary && e.status === undefined) throw e;
       // A short or corrupt source stream is a transfer fault (retry); anything else is the registry's answer.

@@ -22,6 +22,8 @@ class RegistryAuth {
   private authenticator: Promise<Authenticator> | undefined;
   private readonly pending = new Map<string, Promise<Token>>();
   private readonly live = new Map<string, Token>();
+  /** Scope set → the held scope set found to cover it, so the search runs once per scope set, not per request. */
+  private readonly coveredBy = new Map<string, string>();
   constructor(private readonly registry: string, private readonly opts: AuthOptions) {}
 
   private credentials(): Promise<AuthConfig> {
@@ -43,9 +45,14 @@ class RegistryAuth {
     if (!fresh) {
       // Synchronous up to the fetch, so concurrent requests share one token request per scope set.
       const now = Date.now();
+      const known = this.live.get(this.coveredBy.get(key) ?? key);
+      if (known && known.expiresAt > now) return `Bearer ${known.token}`;
       for (const [held, t] of this.live) {
         // Any live token whose scopes cover this request will do (a push token also serves pulls).
-        if (t.expiresAt > now && (held === key || mergeScopes(held.split(' '), scopes).join(' ') === held)) return `Bearer ${t.token}`;
+        if (t.expiresAt > now && (held === key || mergeScopes(held.split(' '), scopes).join(' ') === held)) {
+          this.coveredBy.set(key, held);
+          return `Bearer ${t.token}`;
+        }
       }
       const pending = this.pending.get(key);
       if (pending) return `Bearer ${(await pending).token}`;
@@ -87,10 +94,12 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     const once = req.once ?? false;
     const { scheme, challenge } = await opts.pinger.ping(req.registry, once);
     // Credentials go to the registry's own origin only: same host over another scheme is another server.
-    if (new URL(req.url).origin !== new URL(`${scheme}://${req.registry}`).origin) return inner(req);
+    // (The string test is the common case: a path the scheme layer completed.)
+    const own = `${scheme}://${req.registry}`;
+    if (!req.url.startsWith(`${own}/`) && new URL(req.url).origin !== new URL(own).origin) return inner(req);
     const auth = forRegistry(req.registry);
-    const scopes = mergeScopes(req.scopes, challenge.scheme === 'bearer' ? challenge.scopes : []);
-    const send = (header: string | undefined): Promise<RegistryResponse> => inner(withHeaders(req, { authorization: header }));
+    const scopes = challenge.scheme === 'bearer' ? mergeScopes(req.scopes, challenge.scopes) : (req.scopes ?? []);
+    const send = (header: string | undefined): Promise<RegistryResponse> => inner(header === undefined ? req : withHeaders(req, { authorization: header }));
     const res = await send(await auth.header(challenge, scopes, false, once));
     if (res.status !== 401 || !isReplayable(req)) return res;
     const again = parseChallenge(res.headers.get('www-authenticate'));

@@ -23,7 +23,7 @@ function hostname(host: string): string {
  */
 export function withCleartextGuard(inner: Doer, isInsecure: (host: string) => boolean): Doer {
   return (req) => {
-    if (req.headers?.authorization === undefined && !req.secret) return inner(req);
+    if ((req.headers?.authorization === undefined && !req.secret) || !/^http:/i.test(req.url)) return inner(req);
     const u = new URL(req.url);
     if (u.protocol === 'http:' && !isLoopbackHost(hostname(u.host)) && !isInsecure(u.host)) {
       return Promise.reject(new RegistryError(
