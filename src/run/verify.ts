@@ -19,6 +19,7 @@ import { mapLimit } from '../util/concurrency';
 import { describeError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { vulnStage } from './checks';
+import type { VulnPrepared } from '../vuln/template-report';
 import { failureResults } from './failures';
 import type { ImageState } from './state';
 import type { Input } from './input';
@@ -101,6 +102,7 @@ export async function verifyStage(
   staticMappings: Mappings | undefined,
   ctx: RemapContext,
   log: Logger,
+  vulnPrepared: VulnPrepared = {},
 ): Promise<Result[]> {
   const problems = await imageProblems(refs, staticMappings, settings, ctx);
   const results: Result[] = [];
@@ -114,7 +116,7 @@ export async function verifyStage(
       states.push({ original: ref.original, occurrences: occs, outcome: { kind: 'mapped', target: ref, digest: ref.digest, final: ref.original } });
     }
   }
-  pushAll(results, await vulnStage(options, states, {}, log));
+  pushAll(results, await vulnStage(options, states, {}, log, vulnPrepared));
   pushAll(results, await attestationsExist(options, states, log));
   if (hasErrors(results)) return onePerField(results);
   for (const s of states) for (const o of s.occurrences) results.push(resultAt(o, 'info', `image ${s.original} verified`, { currentValue: s.original }));

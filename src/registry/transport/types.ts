@@ -68,7 +68,9 @@ export async function discard(res: RegistryResponse): Promise<void> {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   const length = Number(res.headers.get('content-length') ?? NaN);
-  if (!(length <= DRAIN_LIMIT)) {
+  // `complete`: the whole message is in (always so for HEAD, whose Content-Length describes no body).
+  const complete = (body as { complete?: boolean }).complete === true;
+  if (!complete && !(length <= DRAIN_LIMIT)) {
     body.destroy();
     return;
   }
