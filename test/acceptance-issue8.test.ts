@@ -64,3 +64,31 @@ describe('item 20 for ResourceLists: a JSON ResourceList comes back as JSON, res
     expect(Object.keys(out.items[0]?.metadata.annotations ?? {})).toEqual(['reimage.dev/mappings']);
   });
 });
+
+describe('item 2 variations: replacing a mappings file loses nothing about it', () => {
+  test('an existing file keeps its permissions (0664 stays 0664)', async () => {
+    const file = path.join(dir, 'kept-mode.json');
+    fs.writeFileSync(file, '{}\n');
+    fs.chmodSync(file, 0o664);
+    const r = await runCli([...OFFLINE, '-write-json-mappings-file', file], pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toContain('nginx:1.27');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o664);
+  });
+
+  test('a dangling symlink is written through to its target, never replaced by a file', async () => {
+    const link = path.join(dir, 'dangling.json');
+    fs.symlinkSync('dangling-target.json', link);
+    const r = await runCli([...OFFLINE, '-write-json-mappings-file', link], pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'dangling-target.json'), 'utf8')).toContain('nginx:1.27');
+  });
+
+  test('a dangling symlink into a missing directory fails naming the flag and the path; the link stays', async () => {
+    const link = path.join(dir, 'dangling-missing.json');
+    fs.symlinkSync(path.join(dir, 'no-such-dir', 'x.json'), link);
+    await refused([...OFFLINE, '-write-json-mappings-file', link], pod('nginx:1.27'), /^reimage: error: -write-json-mappings-file: cannot write .*dangling-missing\.json: no such file or directory \(ENOENT\)$/);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+});

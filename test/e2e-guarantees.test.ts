@@ -124,11 +124,16 @@ describe('item 2: mappings files are replaced atomically; errors name the flag a
 
   test('a good run replaces the file in one step and leaves no temporary file', async () => {
     const target = file('atomic/ok.json', 'previous');
+    fs.chmodSync(target, 0o640);
     const r = await write(target);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toHaveProperty(['nginx:1.27', 'digest']);
     expect(fs.readdirSync(path.dirname(target))).toEqual(['ok.json']);
-    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    // Replacing keeps the file's mode, as Go's os.WriteFile on an existing file does; new files get 0600.
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    const fresh = path.join(path.dirname(target), 'new.json');
+    expect((await write(fresh)).code).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
   });
 
   test('a symlinked target keeps its link; the file it points to is replaced', async () => {
