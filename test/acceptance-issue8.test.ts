@@ -92,3 +92,23 @@ describe('item 2 variations: replacing a mappings file loses nothing about it', 
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
   });
 });
+
+describe('item 7 variation: one image mapped twice in a mappings file', () => {
+  const D1 = `sha256:${'1'.repeat(64)}`;
+  const D2 = `sha256:${'2'.repeat(64)}`;
+  const args = (file: string): string[] => ['-static-json-mappings-file', file, '-verify-static-json-mappings=false', '-no-copy', '-rename-force-digest'];
+
+  test('with different digests (JSON.parse would keep the last silently) is refused', async () => {
+    const file = path.join(dir, 'dup-contradict.json');
+    fs.writeFileSync(file, `{"nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D1}"},\n "nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D2}"}}\n`);
+    await refused(args(file), pod('nginx:1.27'), /^reimage: error: .*dup-contradict\.json: mapping "nginx:1\.27" appears twice with different entries/);
+  });
+
+  test('the same entry twice, keys in another order, is fine', async () => {
+    const file = path.join(dir, 'dup-same.json');
+    fs.writeFileSync(file, `{"nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D1}"}, "nginx:1.27": {"digest": "${D1}", "tag": "r.example/nginx:1.27"}}`);
+    const r = await runCli(args(file), pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`image: r.example/nginx@${D1}`);
+  });
+});
