@@ -124,11 +124,16 @@ describe('item 2: mappings files are replaced atomically; errors name the flag a
 
   test('a good run replaces the file in one step and leaves no temporary file', async () => {
     const target = file('atomic/ok.json', 'previous');
+    fs.chmodSync(target, 0o644);
     const r = await write(target);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toHaveProperty(['nginx:1.27', 'digest']);
     expect(fs.readdirSync(path.dirname(target))).toEqual(['ok.json']);
-    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    // An existing file keeps its mode (as Go's os.WriteFile); a new one is 0600.
+    expect(fs.statSync(target).mode & 0o777).toBe(0o644);
+    const fresh = path.join(dir, 'atomic', 'fresh.json');
+    expect((await write(fresh)).code).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
   });
 
   test('a symlinked target keeps its link; the file it points to is replaced', async () => {

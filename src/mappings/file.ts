@@ -59,7 +59,7 @@ export async function checkWritable(flag: string, file: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `file` atomically with `mode` (0600 as the Go tool). Errors name `flag` and `file`. */
+/** Writes `data` to `file` atomically; a new file gets `mode` (0600 as the Go tool), an existing one keeps its own. Errors name `flag` and `file`. */
 export async function writeFileAtomic(flag: string, file: string, data: string, mode = 0o600): Promise<void> {
   let tmp: string | undefined;
   try {
@@ -80,6 +80,8 @@ export async function writeFileAtomic(flag: string, file: string, data: string, 
     tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
     try {
+      // Like Go's os.WriteFile on an existing file, the file keeps its mode; a new one gets `mode`.
+      if (st) await fh.chmod(st.mode & 0o7777);
       await fh.writeFile(data, 'utf8');
       await fh.sync();
     } finally {
