@@ -124,14 +124,14 @@ describe('item 2: mappings files are replaced atomically; errors name the flag a
 
   test('a good run replaces the file in one step and leaves no temporary file', async () => {
     const target = file('atomic/ok.json', 'previous');
-    fs.chmodSync(target, 0o644);
+    fs.chmodSync(target, 0o640);
     const r = await write(target);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toHaveProperty(['nginx:1.27', 'digest']);
     expect(fs.readdirSync(path.dirname(target))).toEqual(['ok.json']);
-    // An existing file keeps its mode (as Go's os.WriteFile); a new one is 0600.
-    expect(fs.statSync(target).mode & 0o777).toBe(0o644);
-    const fresh = path.join(dir, 'atomic', 'fresh.json');
+    // Replacing keeps the file's mode, as Go's os.WriteFile on an existing file does; new files get 0600.
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    const fresh = path.join(path.dirname(target), 'new.json');
     expect((await write(fresh)).code).toBe(0);
     expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
   });
