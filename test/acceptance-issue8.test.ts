@@ -64,3 +64,51 @@ describe('item 20 for ResourceLists: a JSON ResourceList comes back as JSON, res
     expect(Object.keys(out.items[0]?.metadata.annotations ?? {})).toEqual(['reimage.dev/mappings']);
   });
 });
+
+describe('item 2 variations: replacing a mappings file loses nothing about it', () => {
+  test('an existing file keeps its permissions (0664 stays 0664)', async () => {
+    const file = path.join(dir, 'kept-mode.json');
+    fs.writeFileSync(file, '{}\n');
+    fs.chmodSync(file, 0o664);
+    const r = await runCli([...OFFLINE, '-write-json-mappings-file', file], pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toContain('nginx:1.27');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o664);
+  });
+
+  test('a dangling symlink is written through to its target, never replaced by a file', async () => {
+    const link = path.join(dir, 'dangling.json');
+    fs.symlinkSync('dangling-target.json', link);
+    const r = await runCli([...OFFLINE, '-write-json-mappings-file', link], pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'dangling-target.json'), 'utf8')).toContain('nginx:1.27');
+  });
+
+  test('a dangling symlink into a missing directory fails naming the flag and the path; the link stays', async () => {
+    const link = path.join(dir, 'dangling-missing.json');
+    fs.symlinkSync(path.join(dir, 'no-such-dir', 'x.json'), link);
+    await refused([...OFFLINE, '-write-json-mappings-file', link], pod('nginx:1.27'), /^reimage: error: -write-json-mappings-file: cannot write .*dangling-missing\.json: no such file or directory \(ENOENT\)$/);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe('item 7 variation: one image mapped twice in a mappings file', () => {
+  const D1 = `sha256:${'1'.repeat(64)}`;
+  const D2 = `sha256:${'2'.repeat(64)}`;
+  const args = (file: string): string[] => ['-static-json-mappings-file', file, '-verify-static-json-mappings=false', '-no-copy', '-rename-force-digest'];
+
+  test('with different digests (JSON.parse would keep the last silently) is refused', async () => {
+    const file = path.join(dir, 'dup-contradict.json');
+    fs.writeFileSync(file, `{"nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D1}"},\n "nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D2}"}}\n`);
+    await refused(args(file), pod('nginx:1.27'), /^reimage: error: .*dup-contradict\.json: mapping "nginx:1\.27" appears twice with different entries/);
+  });
+
+  test('the same entry twice, keys in another order, is fine', async () => {
+    const file = path.join(dir, 'dup-same.json');
+    fs.writeFileSync(file, `{"nginx:1.27": {"tag": "r.example/nginx:1.27", "digest": "${D1}"}, "nginx:1.27": {"digest": "${D1}", "tag": "r.example/nginx:1.27"}}`);
+    const r = await runCli(args(file), pod('nginx:1.27'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`image: r.example/nginx@${D1}`);
+  });
+});

@@ -8,7 +8,8 @@
  *   output loads to the same tree plus the annotation on each rewritten resource, and JSON files stay JSON.
  * - kpt: kpt re-serialises every file itself (comment spacing, indentation of sequences, quoting), so the fair
  *   baseline is the same package run through `kpt fn eval --exec cat`; the reimage run must equal that baseline
- *   byte for byte once the images are put back. kpt reads no .json files, refuses resources without metadata.name
+ *   byte for byte once the images are put back; a third run with the annotation must load to the same tree plus the
+ *   annotation on each rewritten resource. kpt reads no .json files, refuses resources without metadata.name
  *   (Argo's generateName examples) and a few files it cannot parse; those are listed, and kpt's refusal is checked.
  * - kustomize: it re-serialises everything, so the baseline is the same kustomization without the transformer;
  *   files are grouped so that no two resources share an id (kustomize's own rule).
@@ -19,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { compileRules, DEFAULT_RULES } from '../src/manifest';
+import { compileRules, DEFAULT_RULES, loadYamlValues } from '../src/manifest';
 import { parseReference } from '../src/reference';
 import { readInput } from '../src/run/input';
 import { collectOccurrences, groupByImage } from '../src/run/occurrences';
@@ -88,6 +89,40 @@ function restore(text: string): { text: string; count: number } {
     return originalOf.get(m) ?? m;
   });
   return { text: out, count };
+}
+
+/**
+ * Checks and removes each reimage.dev/mappings annotation in `got` (and the `annotations:` / `metadata:` it needed),
+ * so that `got` can be compared with `want`, the same output without annotations. Returns how many it found.
+ */
+function stripAnnotations(f: string, got: unknown, want: unknown, problems: string[]): number {
+  let annotations = 0;
+  const walk = (g: unknown, w: unknown): void => {
+    if (Array.isArray(g) && Array.isArray(w)) return g.forEach((x, i) => walk(x, w[i]));
+    if (!g || typeof g !== 'object' || !w || typeof w !== 'object') return;
+    const gr = g as Record<string, unknown>;
+    const wr = w as Record<string, unknown>;
+    const meta = gr['metadata'] as Record<string, unknown> | undefined;
+    const ann = meta?.['annotations'] as Record<string, unknown> | undefined;
+    const value = ann?.['reimage.dev/mappings'];
+    if (typeof value === 'string' && meta && ann) {
+      annotations++;
+      const m = JSON.parse(value) as Record<string, string>;
+      if (Object.keys(m).join() !== Object.keys(m).sort().join()) problems.push(`${f}: annotation keys not sorted`);
+      for (const [k, v] of Object.entries(m)) if (finals.get(k) !== v) problems.push(`${f}: annotation maps ${k} to ${v}`);
+      delete ann['reimage.dev/mappings'];
+      const wm = wr['metadata'] as Record<string, unknown> | undefined;
+      const before = wm?.['annotations'];
+      if (Object.keys(ann).length === 0 && (before === undefined || before === null)) {
+        if (before === null) meta['annotations'] = null;
+        else delete meta['annotations'];
+      }
+      if (Object.keys(meta).length === 0 && wm === undefined) delete gr['metadata'];
+    }
+    for (const k of Object.keys(gr)) walk(gr[k], wr[k]);
+  };
+  walk(got, want);
+  return annotations;
 }
 
 let tmp: string;
@@ -162,32 +197,7 @@ describe('filter mode (helm post-renderer), every file', () => {
       const strip = (t: string): string => t.replace(/^\ufeff/, '');
       const got = loadAll(strip(annotated));
       const want = loadAll(strip(plain));
-      let annotations = 0;
-      const walk = (g: unknown, w: unknown): void => {
-        if (Array.isArray(g) && Array.isArray(w)) return g.forEach((x, i) => walk(x, w[i]));
-        if (!g || typeof g !== 'object' || !w || typeof w !== 'object') return;
-        const gr = g as Record<string, unknown>;
-        const wr = w as Record<string, unknown>;
-        const meta = gr['metadata'] as Record<string, unknown> | undefined;
-        const ann = meta?.['annotations'] as Record<string, unknown> | undefined;
-        const value = ann?.['reimage.dev/mappings'];
-        if (typeof value === 'string' && meta && ann) {
-          annotations++;
-          const m = JSON.parse(value) as Record<string, string>;
-          if (Object.keys(m).join() !== Object.keys(m).sort().join()) problems.push(`${f}: annotation keys not sorted`);
-          for (const [k, v] of Object.entries(m)) if (finals.get(k) !== v) problems.push(`${f}: annotation maps ${k} to ${v}`);
-          delete ann['reimage.dev/mappings'];
-          const wm = wr['metadata'] as Record<string, unknown> | undefined;
-          const before = wm?.['annotations'];
-          if (Object.keys(ann).length === 0 && (before === undefined || before === null)) {
-            if (before === null) meta['annotations'] = null;
-            else delete meta['annotations'];
-          }
-          if (Object.keys(meta).length === 0 && wm === undefined) delete gr['metadata'];
-        }
-        for (const k of Object.keys(gr)) walk(gr[k], wr[k]);
-      };
-      walk(got, want);
+      const annotations = stripAnnotations(f, got, want, problems);
       if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${f}: the annotated output loads to a different tree`);
       if (plan.rewrites > 0 && annotations === 0) problems.push(`${f}: no annotation`);
       if (f.endsWith('.json')) {
@@ -234,16 +244,24 @@ describe('kpt fn eval', () => {
     expect(kptFiles.length).toBeGreaterThan(280);
     const base = path.join(tmp, 'kpt-base');
     const pkg = path.join(tmp, 'kpt-pkg');
-    for (const dir of [base, pkg]) {
+    const annotated = path.join(tmp, 'kpt-annotated');
+    for (const dir of [base, pkg, annotated]) {
       fs.mkdirSync(dir);
       for (const f of kptFiles) fs.writeFileSync(path.join(dir, flat(f)), bytes.get(f) as Buffer);
     }
     const fnConfig = path.join(tmp, 'fn-config.yaml');
     fs.writeFileSync(fnConfig, `apiVersion: fn.reimage.dev/v1alpha1\nkind: ReImage\nmetadata:\n  name: reimage\nspec:\n  annotate: false\n  ignore: ${JSON.stringify(IGNORE)}\n  mappings:\n    static:\n      file: ${mappingsFile}\n      verify: false\n  copy:\n    disabled: true\n`);
-    const [b, r] = await Promise.all([run(KPT, ['fn', 'eval', base, '--exec', '/bin/cat'], { timeoutMs: 240_000 }), run(KPT, ['fn', 'eval', pkg, '--exec', CLI, '--fn-config', fnConfig], { timeoutMs: 240_000 })]);
+    const withAnnotation = path.join(tmp, 'fn-config-annotated.yaml');
+    fs.writeFileSync(withAnnotation, fs.readFileSync(fnConfig, 'utf8').replace('  annotate: false\n', ''));
+    const [b, r, a] = await Promise.all([
+      run(KPT, ['fn', 'eval', base, '--exec', '/bin/cat'], { timeoutMs: 240_000 }),
+      run(KPT, ['fn', 'eval', pkg, '--exec', CLI, '--fn-config', fnConfig], { timeoutMs: 240_000 }),
+      run(KPT, ['fn', 'eval', annotated, '--exec', CLI, '--fn-config', withAnnotation], { timeoutMs: 240_000 }),
+    ]);
     expect(b.code).toBe(0);
     expect(r.stderr).toContain('[PASS]');
     expect(r.code).toBe(0);
+    expect(a.code).toBe(0);
     const problems: string[] = [];
     let rewritten = 0;
     for (const f of kptFiles) {
@@ -252,6 +270,13 @@ describe('kpt fn eval', () => {
       rewritten += back.count;
       if (back.count !== (plans.get(f) as Plan).rewrites) problems.push(`${f}: ${back.count} images rewritten, ${(plans.get(f) as Plan).rewrites} expected`);
       if (back.text !== want) problems.push(`${f}: differs from kpt's baseline outside the images`);
+      // With the annotation (kpt's default use): the same tree plus the annotation on each rewritten resource.
+      // (kpt writes `!!merge <<` keys, which js-yaml alone cannot read; reimage's reader can)
+      const got = loadYamlValues(fs.readFileSync(path.join(annotated, flat(f)), 'utf8'));
+      const plain = loadYamlValues(fs.readFileSync(path.join(pkg, flat(f)), 'utf8'));
+      const found = stripAnnotations(f, got, plain, problems);
+      if (JSON.stringify(got) !== JSON.stringify(plain)) problems.push(`${f}: with the annotation, kpt wrote a different tree`);
+      if ((plans.get(f) as Plan).rewrites > 0 && found === 0) problems.push(`${f}: no annotation under kpt`);
     }
     expect(problems).toEqual([]);
     expect(rewritten).toBeGreaterThan(300);

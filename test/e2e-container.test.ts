@@ -82,6 +82,14 @@ describe('the image', () => {
     expect(tagged.code).toBe(0);
   });
 
+  test('kpt fn doc --image prints the catalog-shaped --help', async () => {
+    const r = await run(KPT, ['fn', 'doc', '--image', image], { env: env() });
+    expect(r.code).toBe(0);
+    const direct = await run('podman', ['run', '--rm', '-i', '--network', 'none', image, '--help'], { env: env() });
+    expect(r.stdout.trimEnd()).toBe(direct.stdout.trimEnd()); // kpt adds a line break
+    for (const section of ['Usage:', 'FunctionConfig:', 'Examples:']) expect(r.stdout).toContain(`\n${section}\n`);
+  });
+
   test('the V8 code cache made at build time is accepted by the image\'s node', async () => {
     const probe =
       'const fs=require("fs"),vm=require("vm"),M=require("module");' +

@@ -124,11 +124,16 @@ describe('item 2: mappings files are replaced atomically; errors name the flag a
 
   test('a good run replaces the file in one step and leaves no temporary file', async () => {
     const target = file('atomic/ok.json', 'previous');
+    fs.chmodSync(target, 0o640);
     const r = await write(target);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toHaveProperty(['nginx:1.27', 'digest']);
     expect(fs.readdirSync(path.dirname(target))).toEqual(['ok.json']);
-    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    // Replacing keeps the file's mode, as Go's os.WriteFile on an existing file does; new files get 0600.
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    const fresh = path.join(path.dirname(target), 'new.json');
+    expect((await write(fresh)).code).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
   });
 
   test('a symlinked target keeps its link; the file it points to is replaced', async () => {
@@ -185,18 +190,33 @@ describe('item 2: mappings files are replaced atomically; errors name the flag a
     }
   });
 
-  test('SIGKILL during a run leaves the previous file whole', async () => {
+  test('the target is never seen partial while the mappings are written, so a SIGKILL at any moment leaves it whole', async () => {
+    // 20k entries (a few MB of JSON); the file is read continuously while the run writes it, and the run is killed
+    // at the first change seen. Every state seen must be the old bytes or all 20k entries.
+    const big: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) big[`example.com/app-${i}:1`] = { tag: `mirror.example.com/app-${i}:1`, digest: D((i % 10).toString()) };
+    const source = file('kill/source.json', JSON.stringify(big));
     const target = file('kill/m.json', 'previous contents');
-    // Kill as soon as the write is announced: the file is either the old one or the complete new one.
-    const child = spawn(process.execPath, [CLI, '-static-json-mappings-file', MAPPINGS, ...OFFLINE, '-write-json-mappings-file', target], { stdio: ['pipe', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => {
-      if (d.toString().includes('writing mappings file')) child.kill('SIGKILL');
-    });
-    child.stdin.end(MANIFESTS);
-    await new Promise((resolve) => child.on('close', resolve));
-    const after = fs.readFileSync(target, 'utf8');
-    if (after !== 'previous contents') expect(JSON.parse(after)).toHaveProperty(['nginx:1.27']);
-  });
+    for (let round = 0; round < 3; round++) {
+      fs.writeFileSync(target, 'previous contents');
+      const child = spawn('bash', ['-c', 'exec node "$0" "$@" < /dev/null', CLI, '-mappings-only', '-static-json-mappings-file', source, ...OFFLINE, '-write-json-mappings-file', target], {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+      let done = false;
+      child.on('close', () => (done = true));
+      const seen = new Set<string>();
+      while (!done) {
+        const now = fs.readFileSync(target, 'utf8');
+        if (now !== 'previous contents') {
+          child.kill('SIGKILL');
+          seen.add(now);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      seen.add(fs.readFileSync(target, 'utf8'));
+      for (const state of seen) if (state !== 'previous contents') expect(Object.keys(JSON.parse(state) as object)).toHaveLength(20_000);
+    }
+  }, 120_000);
 });
 
 describe('item 3: side effects only after every check; no unbounded spreads', () => {

@@ -218,6 +218,16 @@ describe('-verify-only', () => {
     expect(other.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 .*not an image reimage writes from the static mappings/);
   });
 
+  test('with -platform, a pin must name that platform\'s manifest, not the index', async () => {
+    const arm = (app.children.find((c) => c.platform === 'linux/arm64') as { digest: string }).digest;
+    const ok = await runCli(['-verify-only', '-platform', 'linux/arm64'], manifest([`${src.host}/team/app@${arm}`]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
+    const bad = await runCli(['-verify-only', '-platform', 'linux/arm64'], manifest([app.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`pins ${app.digest}, not the linux/arm64 manifest ${arm}`);
+  });
+
   test('it refuses flags that would write something', async () => {
     const r = await runCli(['-verify-only', '-write-json-mappings-file', path.join(tmp, 'x.json')], manifest([app.digestRef]));
     expect([1, 2]).toContain(r.code);
@@ -543,6 +553,18 @@ describe('-verify-only with the vulnerability gate and attestations', () => {
     expect(bad.stderr.split('\n').filter((l) => l.startsWith('[error]'))).toEqual([
       expect.stringMatching(/^\[error\] apps\/v1\/Deployment\/d1 spec\.template\.spec\.containers\[0\]\.image: .*CVEs with score > 7\.80: CVE-2005-2541/),
     ]);
+  });
+
+  test('-vulncheck-max-risk gates too (grype-json from -vulncheck-command)', async () => {
+    const { ROOT } = await import('./support/cli');
+    const command = `${process.execPath} ${path.join(ROOT, 'test', 'support', 'scanner.js')} --format grype`;
+    const bad = await runCli(['-verify-only', '-vulncheck-command', command, '-vulncheck-max-risk', '10'], manifest([tool.digestRef]));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/\[error\] apps\/v1\/Deployment\/d0 spec\.template\.spec\.containers\[0\]\.image: .*CVEs with risk > 10\.00/);
+    const ok = await runCli(['-verify-only', '-vulncheck-command', command, '-vulncheck-max-risk', '100'], manifest([tool.digestRef]));
+    noError(ok.stderr);
+    expect(ok.code).toBe(0);
   });
 
   test('-binauthz-attestor: a verified attestation must exist, and verify mode creates none', async () => {

@@ -188,6 +188,7 @@ function checkSupplyChain(o: Options, warnings: string[]): void {
     }
     if (o.mappingsOnly) fail(`${flag('verifyOnly')} checks manifests, so it cannot be combined with ${flag('mappingsOnly')}`);
     if (o.copyReferrers) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('verifyOnly')}: nothing is copied`);
+    if (o.renameRemotePath !== '') warnings.push(`${flag('renameRemotePath')} has no effect with ${flag('verifyOnly')}: images are checked as written`);
   }
   if (o.copyReferrers && o.noCopy) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('noCopy')}`);
 }

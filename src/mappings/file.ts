@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UsageError } from '../util/errors';
 
@@ -16,6 +16,7 @@ const REASONS: Readonly<Record<string, string>> = Object.freeze(
     EISDIR: 'is a directory',
     ENOENT: 'no such file or directory',
     ENOTDIR: 'a parent is not a directory',
+    ELOOP: 'too many levels of symbolic links',
     EACCES: 'permission denied',
     EPERM: 'operation not permitted',
     EROFS: 'read-only file system',
@@ -35,8 +36,15 @@ async function resolveTarget(file: string): Promise<string> {
   try {
     return await realpath(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return path.resolve(file);
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // A dangling link is written through (creating its target), as os.WriteFile does; never replaced by a file.
+    let at = path.resolve(file);
+    for (let hops = 0; hops < 40; hops++) {
+      const st = await lstat(at).catch(() => undefined);
+      if (!st?.isSymbolicLink()) return at;
+      at = path.resolve(path.dirname(at), await readlink(at));
+    }
+    throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
   }
 }
 
@@ -80,6 +88,11 @@ export async function writeFileAtomic(flag: string, file: string, data: string, 
     tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
     try {
+      if (st) {
+        // Replacing keeps the file's permissions and (when we may) its owner, as writing in place would.
+        await fh.chmod(st.mode & 0o7777);
+        await fh.chown(st.uid, st.gid).catch(() => undefined);
+      }
       await fh.writeFile(data, 'utf8');
       await fh.sync();
     } finally {

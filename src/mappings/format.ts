@@ -68,6 +68,54 @@ function fromSeedEntry(entry: string): RecordedCve {
   return { id: i > 0 && Number.isFinite(score) ? entry.slice(0, i) : entry, score: Number.isFinite(score) ? Math.fround(score) : 0, risk: 0, description: '', seedEntry: entry };
 }
 
+/** JSON with object keys sorted, so the same entry written in another key order compares equal. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+function sameJson(a: string, b: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+  } catch {
+    return false; // too deep to compare: not the same entry
+  }
+}
+
+/**
+ * JSON.parse keeps the last of duplicate keys, as Go does. The same image mapped twice to different entries
+ * (a hand merge) is a contradiction, refused; `text` is valid JSON here, so a flat scan finds the top-level keys.
+ */
+function checkDuplicateImages(text: string, source: string): void {
+  const seen = new Map<string, string>();
+  let depth = 0;
+  let key: string | undefined;
+  let valueStart = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && key === undefined) key = JSON.parse(text.slice(i, j + 1)) as string;
+      i = j;
+    } else if (c === ':' && depth === 1 && valueStart < 0) valueStart = i + 1;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']' || (c === ',' && depth === 1)) {
+      if (c !== ',') depth--;
+      if (depth === (c === ',' ? 1 : 0) && key !== undefined && valueStart >= 0) {
+        const value = text.slice(valueStart, i).trim();
+        const before = seen.get(key);
+        if (before !== undefined && before !== value && !sameJson(before, value)) throw new UsageError(`${source}: mapping ${JSON.stringify(key)} appears twice with different entries; refusing a contradictory mappings file`);
+        seen.set(key, value);
+        key = undefined;
+        valueStart = -1;
+      }
+    }
+  }
+}
+
 /** Parses mappings JSON written by this tool or either Go one; `source` names the file or image in errors. */
 export function parseMappings(text: string, source: string): Mappings {
   let raw: unknown;
@@ -76,6 +124,7 @@ export function parseMappings(text: string, source: string): Mappings {
   } catch (e) {
     throw new UsageError(`${source}: mappings are not valid JSON: ${(e as Error).message}`);
   }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) checkDuplicateImages(text, source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${source}: mappings must be a JSON object of image -> {"tag","digest"}`);
   }

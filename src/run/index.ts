@@ -177,7 +177,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
 
   log.debug('distinct images', { count: refs.length });
   if (settings.verifyOnly) {
-    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log));
+    pushAll(results, await verifyStage(settings, supply, refs, groups, statics?.mappings, ctx, log, vulnPrepared));
     if (hasErrors(results)) return { results };
     return { results, output: checkOutput(input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' }) };
   }

@@ -19,6 +19,7 @@ import { mapLimit } from '../util/concurrency';
 import { describeError } from '../util/errors';
 import type { Logger } from '../util/log';
 import { vulnStage } from './checks';
+import type { VulnPrepared } from '../vuln/template-report';
 import { failureResults } from './failures';
 import type { ImageState } from './state';
 import type { Input } from './input';
@@ -42,9 +43,9 @@ function expectedFromMappings(mappings: Mappings, pin: PinSettings): Set<string>
 }
 
 /** The rules each distinct image breaks, by the string as written. Registry lookups are one per distinct image. */
-export async function imageProblems(refs: readonly Reference[], staticMappings: Mappings | undefined, s: VerifySettings, ctx: RemapContext): Promise<Map<string, string[]>> {
+export async function imageProblems(refs: readonly Reference[], staticMappings: Mappings | undefined, s: VerifySettings, ctx: RemapContext): Promise<Map<string, { problems: string[]; exists: boolean }>> {
   const expected = staticMappings ? expectedFromMappings(staticMappings, s.pin) : undefined;
-  const problems = new Map<string, string[]>();
+  const problems = new Map<string, { problems: string[]; exists: boolean }>();
   await mapLimit(refs, s.concurrency, async (ref) => {
     const list: string[] = [];
     if (!ref.digest) list.push('not pinned by digest');
@@ -53,11 +54,13 @@ export async function imageProblems(refs: readonly Reference[], staticMappings: 
       if (p) list.push(p);
     }
     if (expected && !expected.has(ref.original)) {
-      const entry = staticMappings?.[ref.original];
+      const entry = staticMappings && Object.hasOwn(staticMappings, ref.original) ? staticMappings[ref.original] : undefined;
       list.push(entry ? `not what reimage writes from the static mappings (${pinnedForm(parseReference(entry.tag), entry.digest, s.pin)})` : 'not an image reimage writes from the static mappings');
     }
+    let exists = false;
     try {
       const digest = await ctx.registry().resolve(ref);
+      exists = true;
       if (s.platform && ref.digest) {
         const want = await ctx.registry().resolvePlatform(ref, s.platform);
         if (want !== digest) list.push(`pins ${digest}, not the ${formatPlatform(s.platform)} manifest ${want}`);
@@ -65,7 +68,7 @@ export async function imageProblems(refs: readonly Reference[], staticMappings: 
     } catch (e) {
       list.push(`does not exist or cannot be checked: ${describeError(e)}`);
     }
-    problems.set(ref.original, list);
+    problems.set(ref.original, { problems: list, exists });
   });
   return problems;
 }
@@ -101,20 +104,21 @@ export async function verifyStage(
   staticMappings: Mappings | undefined,
   ctx: RemapContext,
   log: Logger,
+  vulnPrepared: VulnPrepared = {},
 ): Promise<Result[]> {
   const problems = await imageProblems(refs, staticMappings, settings, ctx);
   const results: Result[] = [];
   const states: ImageState[] = [];
   for (const ref of refs) {
     const occs = groups.get(ref.original) ?? [];
-    const list = problems.get(ref.original) ?? [];
-    if (list.length) pushAll(results, failureResults(ref.original, occs, list.join('; ')));
+    const found = problems.get(ref.original) ?? { problems: [], exists: false };
+    if (found.problems.length) pushAll(results, failureResults(ref.original, occs, found.problems.join('; ')));
     // Scans and attestation lookups need a digest that exists.
-    if (ref.digest && !list.some((p) => p.startsWith('does not exist'))) {
+    if (ref.digest && found.exists) {
       states.push({ original: ref.original, occurrences: occs, outcome: { kind: 'mapped', target: ref, digest: ref.digest, final: ref.original } });
     }
   }
-  pushAll(results, await vulnStage(options, states, {}, log));
+  pushAll(results, await vulnStage(options, states, {}, log, vulnPrepared));
   pushAll(results, await attestationsExist(options, states, log));
   if (hasErrors(results)) return onePerField(results);
   for (const s of states) for (const o of s.occurrences) results.push(resultAt(o, 'info', `image ${s.original} verified`, { currentValue: s.original }));
