@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RegistryError, safeUrl } from '../errors';
 import { describeNetworkError, isTemporaryNetworkError } from './neterror';
@@ -59,6 +60,55 @@ class NodeResponse implements RegistryResponse {
   }
 }
 
+/** Chunks gathered before one corked (writev) write: fewer syscalls and wake-ups of the receiver. */
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Like `body.pipe(cr)`, but the source's 64 KiB socket reads go out in batches of up to BATCH_BYTES, one
+ * writev each. Memory stays bounded: at most one batch plus the socket buffers, and the source is paused
+ * while the upload socket is over its high-water mark.
+ */
+function pump(body: Readable, cr: ClientRequest): void {
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (batch.length === 0) return;
+    cr.cork();
+    let ok = true;
+    for (const c of batch) ok = cr.write(c);
+    cr.uncork();
+    batch = [];
+    bytes = 0;
+    if (!ok && !body.isPaused()) {
+      body.pause();
+      cr.once('drain', () => body.resume());
+    }
+  };
+  body.on('data', (chunk: Buffer) => {
+    batch.push(chunk);
+    bytes += chunk.length;
+    // What one poll phase delivers goes out together; a full batch goes at once.
+    if (bytes >= BATCH_BYTES) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  });
+  body.once('end', () => {
+    flush();
+    cr.end();
+  });
+  // The upload failed or was aborted: stop feeding it (the caller destroys the source).
+  cr.once('close', () => {
+    if (body.readableEnded) return;
+    batch = [];
+    body.pause();
+  });
+  body.resume();
+}
+
 /**
  * The innermost layer: node:http(s) with keep-alive agents (one per transport, bounded sockets per origin),
  * no redirects, no content decoding, and an idle timeout covering the wait for headers and every stall of
@@ -109,7 +159,7 @@ export function httpDoer(opts: HttpOptions = {}): Doer {
       if (isStreamBody(body)) {
         // A failing source aborts the upload with the source's error (a transfer fault, worth a retry).
         body.once('error', (e) => cr.destroy(e));
-        body.pipe(cr);
+        pump(body, cr);
       } else {
         cr.end(body);
       }
