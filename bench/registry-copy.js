@@ -2,7 +2,9 @@
 // Copy bench: two-platform images between two local docker-registry instances, for layer sizes from 1 MB
 // to 64 MB, copied by
 //   - the reimage CLI (one process: -rename-remote-path over a manifest naming every image), and
-//   - a sequential `skopeo copy --all` loop over the same images (one process per image),
+//   - a sequential `skopeo copy --all` loop over the same images (one process per image, each under its own
+//     /usr/bin/time and summed, so per-invocation start-up counts as in a user's shell loop; plain HTTP on
+//     both sides as for reimage, --src/--dest-tls-verify=false, --insecure-policy, --quiet, an empty HOME),
 // each under /usr/bin/time, into fresh target registries, in alternating order. Reported per size: the
 // median wall, CPU (user + sys, the robust figure on a shared machine) and peak RSS of each side, and the
 // ratios reimage/skopeo. Targets: CPU <= 0.45, wall <= 0.50; peak RSS must not grow with the layer size.
