@@ -112,3 +112,16 @@ describe('item 7 variation: one image mapped twice in a mappings file', () => {
     expect(r.stdout).toContain(`image: r.example/nginx@${D1}`);
   });
 });
+
+describe('item 9 for image strings: userinfo written into an image is never echoed', () => {
+  test.each([['filter', false], ['KRM', true]])('%s mode', async (_mode, krm) => {
+    const image = 'user:PASS@registry.example.com/app:v1';
+    const doc = pod(image);
+    const stdin = krm ? `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- ${doc.trimEnd().split('\n').join('\n  ')}\n` : doc;
+    const r = await runCli(['-rename-force-digest', '-debug'], stdin);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('***@registry.example.com/app:v1');
+    expect(r.stderr).not.toContain('PASS');
+  });
+});

@@ -23,7 +23,7 @@ const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 
 let image: string;
 let priv: TestRegistry; // htpasswd: reachable only with the mounted credentials
-let open: TestRegistry; // no auth (kpt render and kustomize cannot mount files)
+let open: TestRegistry; // no auth (kpt render cannot mount files)
 let dst: TestRegistry;
 let privApp: PushedImage;
 let openApp: PushedImage;
@@ -202,6 +202,19 @@ describe('kustomize 4.5.4 container:', () => {
     const plain = await run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--network', kustomization('kustomize-filter', filter.stdout, '  ignore: .\n', true)], { env: env() });
     expect(plain.code).toBe(0);
     expect(r.stdout).toBe(plain.stdout);
+  });
+
+  test('build --mount hands the function a docker config: pins from the authenticated registry', async () => {
+    // kustomize 4.5.4 ignores mounts in the function annotation; its --mount flag is what reaches docker run.
+    const input = manifest([privApp.ref]);
+    const dir = kustomization('kustomize-auth', input, `  rename:\n    remotePath: ${dst.host}/kauth\n    template: "${TEMPLATE}"\n    forceDigest: true\n`, true);
+    const r = await run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--network', '--mount', mount(dockerConfig, '/home/node/.docker'), dir], { env: env() });
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`image: ${dst.host}/kauth/team/app@${privApp.digest}`);
+    const without = await run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--network', dir], { env: env() });
+    expect(without.code).not.toBe(0);
+    expect(without.stdout).toBe('');
   });
 
   test('a bad image fails the build with reimage\'s error and no output', async () => {

@@ -141,13 +141,15 @@ describe('Helm 4 plugin (helm-plugin/)', () => {
     expect(annotations(path.join(tmp, 'out.yaml'))).toEqual(sent);
   });
 
-  test('a bad image fails helm with reimage\'s one-line error on helm\'s stderr', () => {
+  // 'a' is a CI log (2>>log); 'w' is `helm template ... 2>err.txt`, a file helm writes at its own offset, over
+  // whatever the launcher appended first.
+  test.each(['a', 'w'])('a bad image fails helm with reimage\'s one-line error on helm\'s stderr (a file opened %s)', (flags) => {
     // Helm 4 buffers a plugin's stderr and drops it; the launcher hands reimage's error to helm's own stderr
-    // through /proc/<helm>/fd/2, which opens for a terminal, a pipe or a file (a CI log) but not for the socket
-    // pair Node gives a child, so here helm's stderr is a file opened for appending.
+    // through /proc/<helm>/fd/2, which opens for a terminal, a pipe or a file but not for the socket pair Node
+    // gives a child, so here helm's stderr is a file.
     const bad = `${src.host}/team/absent:9`;
-    const errFile = path.join(tmp, 'helm4-stderr.txt');
-    const fd = fs.openSync(errFile, 'a'); // like a CI log; a file helm has open without O_APPEND would get its own line written over ours
+    const errFile = path.join(tmp, `helm4-stderr-${flags}.txt`);
+    const fd = fs.openSync(errFile, flags);
     const { REIMAGE_BIN: _ignored, ...base } = process.env;
     const r = spawnSync(helm4, ['template', 'r', CHART, ...values({ app: app.ref, sidecar: tool.ref, migrate: bad, report: app.ref }), '--post-renderer', 'reimage'], {
       env: { ...base, ...env4 },

@@ -303,6 +303,14 @@ describe('-write-kustomize-images', () => {
       expect(r.stderr).toContain('match by name only');
       expect(fs.existsSync(file)).toBe(false);
     }
+    // With a rename the refusal comes before any copy: the target gets no upload and no repository.
+    const renamed = path.join(tmp, 'kz-conflict-copy.yaml');
+    const r0 = await runCli(['-rename-remote-path', `${dst.host}/kzc`, '-rename-template', TAG_TEMPLATE, '-keep-tag', '-write-kustomize-images', renamed], manifest([app.ref, other.ref]));
+    expect(r0.code).toBe(1);
+    expect(r0.stdout).toBe('');
+    expect(r0.stderr).toContain('match by name only');
+    expect(fs.existsSync(renamed)).toBe(false);
+    expect(fs.existsSync(path.join(dst.storageDir, 'docker/registry/v2/repositories/kzc'))).toBe(false);
     // Both forms pinned to one digest without the tag: one entry serves both.
     const file = path.join(tmp, 'kz-shared.yaml');
     const input = manifest([app.ref, app.digestRef]);

@@ -23,6 +23,14 @@ test('userinfo is detected and redacted, hosts and paths kept', () => {
   expect(safeLine('x https://u:p@h\ny')).toBe('x https://***@h\\ny');
 });
 
+test('userinfo written into an image string without a scheme is redacted; tags and digests are not', () => {
+  expect(redactUserinfo('image user:PASS@registry.example.com/app:v1: invalid reference')).toBe('image ***@registry.example.com/app:v1: invalid reference');
+  expect(redactUserinfo('"tok:@r.example/a"')).toBe('"***@r.example/a"');
+  for (const kept of ['nginx:1.27@sha256:abc', 'r.example:5000/app:1@sha256:abc', 'app@sha256:abc', 'a:b@c', 'see https://host/x@y']) {
+    expect(redactUserinfo(kept)).toBe(kept);
+  }
+});
+
 test('the logger keeps one line per call, quotes what needs it and redacts URLs', () => {
   const lines: string[] = [];
   const log = createLogger('debug', (l) => lines.push(l));

@@ -190,6 +190,15 @@ function checkSupplyChain(o: Options, warnings: string[]): void {
     if (o.copyReferrers) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('verifyOnly')}: nothing is copied`);
     if (o.renameRemotePath !== '') warnings.push(`${flag('renameRemotePath')} has no effect with ${flag('verifyOnly')}: images are checked as written`);
   }
+  if (o.listImages) {
+    // An inventory writes only the list; a flag that would write or copy something would silently do nothing.
+    for (const key of ['writeJsonMappingsFile', 'writeJsonMappingsImg', 'writeKustomizeImages', 'vulncheckReport', 'vulncheckReportOutput'] as const) {
+      if (o[key] !== '') fail(`${flag('listImages')} only lists images, so it cannot be combined with ${flag(key)}`);
+    }
+    if (o.verifyOnly) fail(`${flag('listImages')} only lists images, so it cannot be combined with ${flag('verifyOnly')}`);
+  } else if (o.listFormat !== 'text') {
+    fail(`${flag('listFormat')} ${o.listFormat} needs ${flag('listImages')}`);
+  }
   if (o.copyReferrers && o.noCopy) warnings.push(`${flag('copyReferrers')} has no effect with ${flag('noCopy')}`);
 }
 

@@ -18,6 +18,8 @@ export interface RunChainOptions {
   /** -keep-tag: pins keep the name and tag as written */
   keepTag?: boolean;
   concurrency: number;
+  /** Runs once every check has passed and before any copy; a throw stops the run with nothing copied */
+  beforeEffects?: (outcomes: ReadonlyMap<string, RemapOutcome>) => void;
 }
 
 /**
@@ -42,7 +44,9 @@ export async function runChain(images: readonly Reference[], chain: readonly Rem
   const outcomes = new Map<string, RemapOutcome>();
   settled.forEach((s, i) => outcomes.set((images[i] as Reference).original, s.ok ? s.value : { kind: 'failed', error: s.error }));
   rejectManyToOne(outcomes);
-  if (effects.length === 0 || [...outcomes.values()].some((o) => o.kind === 'failed')) return outcomes;
+  if ([...outcomes.values()].some((o) => o.kind === 'failed')) return outcomes;
+  opts.beforeEffects?.(outcomes);
+  if (effects.length === 0) return outcomes;
 
   const mapped = [...outcomes].filter(([, o]) => o.kind === 'mapped').map(([original]) => original);
   const done = await settleLimit(mapped, opts.concurrency, async (original) => {

@@ -19,7 +19,7 @@ import { parseReference } from '../reference';
 import { compileTemplate, RENAME_FIELDS } from '../reference/template';
 import type { Reference } from '../reference/types';
 import { allowedRemapper, ensureRemapper, ignoreRemapper, renameRemapper, runChain, staticRemapper, toMappings } from '../remap';
-import type { Remapper, RemapContext } from '../remap';
+import type { Remapper, RemapContext, RemapOutcome } from '../remap';
 import type { ImageRegistry } from '../registry/types';
 import { pushAll } from '../util/arrays';
 import { describeError, UsageError } from '../util/errors';
@@ -181,7 +181,12 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
     if (hasErrors(results)) return { results };
     return { results, output: checkOutput(input ? outputPlan(input, verifiedOutput(input, results)) : { kind: 'none' }) };
   }
-  const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency }).finally(() => progress.finish());
+  // -write-kustomize-images: a list kustomize cannot express is refused before anything is copied.
+  let kustomize: ReturnType<typeof supply.kustomizeImages>;
+  const beforeEffects = (o: ReadonlyMap<string, RemapOutcome>): void => {
+    kustomize = supply.kustomizeImages([...o].map(([original, outcome]) => ({ original, occurrences: [], outcome })));
+  };
+  const outcomes = await runChain(refs, chain, ctx, { forceDigest: supply.pin.forceDigest, keepTag: supply.pin.keepTag, concurrency: settings.concurrency, beforeEffects }).finally(() => progress.finish());
   const states: ImageState[] = [];
   for (const [image, outcome] of outcomes) {
     const occs = groups.get(image) ?? [];
@@ -206,7 +211,6 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   }
 
   // Look up the attestor and existing attestations (read-only) before any side effect.
-  const kustomize = supply.kustomizeImages(states);
   const attest = await planAttestStage(settings, states, log);
   pushAll(results, attest.results);
   if (hasErrors(results)) {

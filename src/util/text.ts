@@ -28,9 +28,13 @@ export function escapeControls(s: string): string {
 // scheme://userinfo@ ; the userinfo part is anything up to the first @ before a / ? or #.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
 
-/** `https://user:secret@host/x` -> `https://***@host/x`: for anything that may echo a URL back to the user. */
+// user:secret@host/path with no scheme, as some write it into an image string; a digest (`app:1@sha256:…`) has no
+// slash after its @, so it is left alone.
+const BARE_USERINFO = /(^|[\s"'(=])[^\s/@:"'(=]+:[^\s/@"']*@(?=[^\s/@"']+\/)/g;
+
+/** `https://user:secret@host/x` -> `https://***@host/x` (and `user:secret@host/x` -> `***@host/x`): for anything that may echo a URL or image back to the user. */
 export function redactUserinfo(s: string): string {
-  return s.replace(URL_USERINFO, '$1***@');
+  return s.replace(URL_USERINFO, '$1***@').replace(BARE_USERINFO, '$1***@');
 }
 
 /** True when `s` is, or contains, a URL with userinfo (`scheme://user[:pass]@host`). */

@@ -80,15 +80,8 @@ function fmtE(neg: boolean, x: Digits, prec: number, e: string): string {
     for (let i = 1; i <= prec; i++) s += i < x.d.length ? x.d[i] : '0';
   }
   s += e;
-  let exp = x.d.length === 0 ? 0 : x.dp - 1;
-  if (exp < 0) {
-    s += '-';
-    exp = -exp;
-  } else {
-    s += '+';
-  }
-  s += exp < 10 ? `0${exp}` : String(exp);
-  return s;
+  const exp = x.d.length === 0 ? 0 : x.dp - 1;
+  return s + exponentDigits(exp);
 }
 
 function fmtF(neg: boolean, x: Digits, prec: number): string {
@@ -239,14 +232,7 @@ function formatFloatHex(x: number, fmt: string, prec: number, bitSize: number): 
     }
   }
   s += fmt === 'X' ? 'P' : 'p';
-  if (exp < 0) {
-    s += '-';
-    exp = -exp;
-  } else {
-    s += '+';
-  }
-  s += exp < 10 ? `0${exp}` : String(exp);
-  return s;
+  return s + exponentDigits(exp);
 }
 
 const isPrintRune = (r: number): boolean => {
@@ -479,4 +465,11 @@ export function parseGoFloat(text: string): number | undefined {
     return undefined;
   }
   return sign * Number(s);
+}
+
+/** Go's exponent tail for %e and %x: a sign and at least two digits. */
+function exponentDigits(exp: number): string {
+  const sign = exp < 0 ? '-' : '+';
+  const n = Math.abs(exp);
+  return sign + (n < 10 ? `0${n}` : String(n));
 }
