@@ -112,7 +112,7 @@ function pump(body: Readable, cr: ClientRequest): void {
 /**
  * The innermost layer: node:http(s) with keep-alive agents (one per transport, bounded sockets per origin),
  * no redirects, no content decoding, and an idle timeout covering the wait for headers and every stall of
- * either body. Node streams end to end: a streamed request body is piped straight onto the socket. Measured
+ * either body. Node streams end to end: a streamed request body goes straight onto the socket (in batches, see `pump`). Measured
  * on the copy path, node:http reads bodies at about half undici's CPU (its parser is native, not wasm) and
  * loads in a few ms; and unlike fetch it refuses no port.
  */
