@@ -203,7 +203,7 @@ export async function runPipeline(settings: RunSettings, input: Input | undefine
   let output = checkOutput({ kind: 'none' });
   let summary: Record<string, number> = { images: states.length };
   if (input) {
-    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s', earlier: results.filter((r) => r.severity !== 'error') });
+    const out = renderOutput(input, states, { annotate: settings.annotate && settings.input === 'k8s', earlier: results.filter((r) => r.severity !== 'error'), fieldResults: input.mode === 'krm' || settings.debug });
     pushAll(results, out.results);
     if (hasErrors(results)) return { results };
     output = checkOutput(outputPlan(input, out.text));

@@ -14,19 +14,24 @@ export interface OutputSettings {
   annotate: boolean;
   /** Results of earlier stages (info, warning) that belong in a ResourceList's results too */
   earlier?: readonly Result[];
+  /** One info result per rewritten field; off where nobody reads them (a stream without -debug), which saves memory on large inputs */
+  fieldResults?: boolean;
 }
 
 /** Only the changed image scalars, the annotations and (in KRM mode) the results are written; every other byte stays. */
 export function renderOutput(input: Input, states: readonly ImageState[], settings: OutputSettings = { annotate: true }): { text: string; results: Result[]; rewrittenFields: number; rewrittenResources: number } {
   const edits: Edit[] = [];
   const results: Result[] = [];
+  const fieldResults = settings.fieldResults ?? true;
+  let fields = 0;
   const perResource = new Map<ResourceSlot, Map<string, string>>();
   for (const s of states) {
     if (s.outcome.kind !== 'mapped' || s.outcome.final === s.original) continue;
     const final = s.outcome.final;
     for (const o of s.occurrences) {
       edits.push({ kind: 'scalar', node: o.node, value: final });
-      results.push(resultAt(o, 'info', `image ${s.original} rewritten to ${final}`, { currentValue: s.original, proposedValue: final }));
+      fields++;
+      if (fieldResults) results.push(resultAt(o, 'info', `image ${s.original} rewritten to ${final}`, { currentValue: s.original, proposedValue: final }));
       let m = perResource.get(o.resource);
       if (!m) perResource.set(o.resource, (m = new Map()));
       m.set(s.original, final);
@@ -41,5 +46,5 @@ export function renderOutput(input: Input, states: readonly ImageState[], settin
   if (input.mode === 'krm' && listed.length > 0 && input.list.node) {
     edits.push({ kind: 'append', mapping: input.list.node, key: 'results', block: renderResultsYaml(listed) });
   }
-  return { text: applyEdits(input.text, edits), results, rewrittenFields: results.length, rewrittenResources: perResource.size };
+  return { text: applyEdits(input.text, edits), results, rewrittenFields: fields, rewrittenResources: perResource.size };
 }
