@@ -10,6 +10,7 @@
  * member that is present, even when it is null or false.
  */
 import { parseGoRegexp } from '../gocompat/regexp';
+import { isRecord } from '../util/record';
 
 /**
  * A query we cannot or will not run. The message reads as the Go library's:
@@ -226,9 +227,6 @@ class FilterParser {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function childrenOf(v: unknown): unknown[] {
   return Array.isArray(v) ? v : isRecord(v) ? Object.values(v) : [];

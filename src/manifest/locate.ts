@@ -17,13 +17,11 @@ import { ManifestError } from './errors';
 import { matchRule } from './rules';
 import type { CompiledRule, CompiledRules } from './rules';
 import type { ImageField } from './types';
+import { isRecord } from '../util/record';
 
 type Path = Array<string | number>;
 type Rec = Record<string, unknown>;
 
-function isRecord(v: unknown): v is Rec {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 interface Workload {
   groups: readonly string[];

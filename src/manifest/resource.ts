@@ -1,11 +1,9 @@
 /** Small readers of Kubernetes resource identity, for results and for kpt's local-config convention. */
 import type { ResourceId } from './types';
+import { isRecord } from '../util/record';
 
 type Rec = Record<string, unknown>;
 
-function isRecord(v: unknown): v is Rec {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 export const LOCAL_CONFIG_ANNOTATION = 'config.kubernetes.io/local-config';
 

@@ -9,6 +9,7 @@
 import { GoJsonError, goDecode, goFloat32, goJsonFloat32, goJsonString, goSlice, goString, goStructType } from '../gocompat/json';
 import { formatFloat32Fixed, sortedById } from '../gocompat/fmt';
 import { UsageError } from '../util/errors';
+import { isRecord } from '../util/record';
 
 export const MAPPINGS_FORMATS = ['seed', 'upstream'] as const;
 export type MappingsFormat = (typeof MAPPINGS_FORMATS)[number];
@@ -124,7 +125,7 @@ export function parseMappings(text: string, source: string): Mappings {
   } catch (e) {
     throw new UsageError(`${source}: mappings are not valid JSON: ${(e as Error).message}`);
   }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) checkDuplicateImages(text, source);
+  if (isRecord(raw)) checkDuplicateImages(text, source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${source}: mappings must be a JSON object of image -> {"tag","digest"}`);
   }

@@ -6,6 +6,7 @@
  */
 import { loadYamlValues } from '../manifest';
 import { ReimageError, UsageError } from '../util/errors';
+import { isRecord } from '../util/record';
 
 export type OutputPlan =
   | { kind: 'krm'; text: string; items: number }
@@ -31,7 +32,7 @@ function checkResourceList(text: string, items: number): void {
   } catch (e) {
     throw new ReimageError(`refusing to print output that does not parse back as YAML: ${(e as Error).message.split('\n')[0]}`);
   }
-  const rec = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  const rec = isRecord(doc) ? doc : undefined;
   const got = rec?.['items'];
   if (!rec || rec['kind'] !== 'ResourceList' || !Array.isArray(got) || got.length !== items) {
     throw new ReimageError('refusing to print output that is not the ResourceList that came in');

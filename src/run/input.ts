@@ -2,6 +2,7 @@ import { decodeInput, isLocalConfig, locationMessage, ManifestError, parseYamlSt
 import type { YamlDoc, YamlNode } from '../manifest';
 import type { ResourceRef } from '../krm/results';
 import { UsageError } from '../util/errors';
+import { isRecord } from '../util/record';
 
 /** One Kubernetes object (or raw document) whose images we may rewrite. */
 export interface ResourceSlot {
@@ -24,9 +25,6 @@ export type Input =
 
 const RESOURCE_LIST_VERSIONS = new Set(['config.kubernetes.io/v1', 'config.kubernetes.io/v1beta1', 'config.kubernetes.io/v1alpha1']);
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function annotations(value: unknown): Record<string, unknown> {
   const meta = isRecord(value) ? value['metadata'] : undefined;
