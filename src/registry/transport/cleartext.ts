@@ -11,12 +11,6 @@ export function downgradeError(method: string, url: string, from: string): Regis
   );
 }
 
-function hostname(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const i = host.lastIndexOf(':');
-  return i >= 0 ? host.slice(0, i) : host;
-}
-
 /**
  * The last check before the wire: a credential (Authorization, or a body marked secret) goes over plain
  * HTTP only to a loopback host or one named in -insecure-registry, whatever the layers above decided.
@@ -25,7 +19,7 @@ export function withCleartextGuard(inner: Doer, isInsecure: (host: string) => bo
   return (req) => {
     if ((req.headers?.authorization === undefined && !req.secret) || !/^http:/i.test(req.url)) return inner(req);
     const u = new URL(req.url);
-    if (u.protocol === 'http:' && !isLoopbackHost(hostname(u.host)) && !isInsecure(u.host)) {
+    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname) && !isInsecure(u.host)) {
       return Promise.reject(new RegistryError(
         `${req.method} ${safeUrl(req.url)}: refusing to send credentials over plain HTTP; name ${u.host} in -insecure-registry to allow it`,
         { method: req.method, url: req.url, temporary: false },
