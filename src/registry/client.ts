@@ -91,7 +91,7 @@ class RegistryClient implements ImageRegistry {
     if (current !== m.digest) {
       if (current !== undefined && opts.noClobber) throw new ClobberError(dst.original, current, m.digest);
       this.ctx.log?.debug('copying image', { src: src.name, dst: dst.name, digest: m.digest });
-      await this.copier.copyManifest(from, m, repoOf(dst), dst.tag ?? m.digest, run);
+      await this.copier.copyImage(from, m, repoOf(dst), dst.tag, run);
       this.remember(dst, m.digest);
     }
     if (opts.copyReferrers) run.stats.referrers = (await this.referrers.copy(from, repoOf(dst), m, run, this.mirrors.has(src.registry) ? repoOf(src) : undefined)).referrers;
