@@ -27,6 +27,9 @@ describe('registry client against docker-registry (plain HTTP)', () => {
     expect(await c.digestIfExists(ref(`${reg.host}/src/app:nope`))).toBeUndefined();
     const err = await c.resolve(ref(`${reg.host}/src/nothing:v1`)).catch((e: unknown) => e);
     expect(isNotFound(err)).toBe(true);
+    // Resolved for a copy (a GET, its body kept): the same answers.
+    expect(await client().resolve(ref(`${reg.host}/src/app:v1`), { forCopy: true })).toBe(img.digest);
+    expect(isNotFound(await client().resolve(ref(`${reg.host}/src/gone:v1`), { forCopy: true }).catch((e: unknown) => e))).toBe(true);
   });
 
   it('copies a 2-platform index keeping its digest, then a second copy uploads nothing', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseReference } from '../src/reference';
 import { ANONYMOUS, createRegistryClient, dockerKeychain, googleKeychain, multiKeychain, RegistryError, staticKeychain } from '../src/registry';
+import { getCostsMoreThanHead } from '../src/registry/client';
 import { errorFromResponse } from '../src/registry/errors';
 import { buildMappingsImage } from '../src/registry/remote/mappings-image';
 import { readTar, writeTar } from '../src/registry/tar';
@@ -347,6 +348,14 @@ describe('keychain', () => {
 });
 
 describe('pieces', () => {
+  it('resolves for a copy by GET except on Docker Hub, whose pull limit counts GETs and not HEADs', () => {
+    expect(getCostsMoreThanHead(parseReference('nginx:1.25').registry)).toBe(true);
+    expect(getCostsMoreThanHead(parseReference('docker.io/library/nginx:1.25').registry)).toBe(true);
+    expect(getCostsMoreThanHead('registry-1.docker.io')).toBe(true);
+    expect(getCostsMoreThanHead('ghcr.io')).toBe(false);
+    expect(getCostsMoreThanHead('127.0.0.1:5000')).toBe(false);
+  });
+
   it('parses challenges and merges scopes', () => {
     expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push repository:c:pull"')).toEqual({
       scheme: 'bearer', realm: 'https://auth.example/token', service: 'registry.example', scopes: ['repository:a/b:pull,push', 'repository:c:pull'],
