@@ -4,7 +4,8 @@
 // and sit behind a fault proxy with no faults, whose log is what we count.
 // Target: each source tag read once (a GET whose body the copy uses, where a run copies; else a HEAD),
 // 20 target manifest HEADs by tag, then per image one HEAD of the index by digest (no HEAD per child),
-// copy traffic, a /v2/ ping per registry, and at most one token per registry and scope.
+// copy traffic, a /v2/ ping per registry, at most one token per registry and scope, and one token per
+// target repository (its HEAD asks for pull,push, which the copy's pushes reuse).
 //
 // Mode (BENCH_MODE): 'cli' runs `node dist/cli/main.js -rename-remote-path TARGET/mirror ...` on stdin;
 // 'client' drives dist/registry directly the way the pipeline does (resolve each distinct source once,
@@ -150,7 +151,7 @@ async function main() {
         const src = parseReference(s);
         const digest = await client.resolve(src, { forCopy: true });
         const dst = parseReference(`${dstProxy.host}/mirror/${src.repository}:${digest.slice('sha256:'.length)}`);
-        const existing = await client.digestIfExists(dst);
+        const existing = await client.digestIfExists(dst, { forPush: true });
         if (existing !== digest) {
           // From original@digest, as the ensure step does.
           await client.copy(parseReference(`${s}@${digest}`), dst, { noClobber: false });
@@ -176,6 +177,7 @@ async function main() {
     [`target manifest HEADs by digest <= ${DISTINCT} (the index; none per child)`, dstDigestHeads <= DISTINCT, dstDigestHeads],
     ['one /v2/ ping per registry', srcPings <= 1 && dstPings <= 1, `${srcPings}/${dstPings}`],
     ['<= 1 token per registry and scope', srcTok.max <= 1 && dstTok.max <= 1, `${srcTok.max}/${dstTok.max}`],
+    [`target tokens <= ${DISTINCT} (one pull,push token per repository)`, dstReg.tokenServer.tokenCount() <= DISTINCT, dstReg.tokenServer.tokenCount()],
     [`target blob uploads = ${DISTINCT * 4} (2 layers + 2 configs per image)`, dstUploads === DISTINCT * 4, dstUploads],
   ];
   const out = [

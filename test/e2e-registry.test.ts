@@ -254,6 +254,14 @@ describe('auth', () => {
       expect(r.code).toBe(0);
       expect(tokens.tokenCount()).toBeGreaterThan(0);
       expect(tokens.maxPerScope()).toBe(1);
+
+      // A copy's target: its HEAD already asks for pull,push, so no pull-only token is fetched for it.
+      tokens.reset();
+      const copy = await runCli(['-rename-remote-path', `${tokenReg.host}/copy`, '-rename-template', TEMPLATE], manifest([img.ref]), { env: { DOCKER_CONFIG: configDir } });
+      expect(copy.code).toBe(0);
+      expect(tokens.tokenCount('repository:copy/tok/app:pull')).toBe(0);
+      // The source's pull, the target's pull,push, and the mount's pair of them (was 4 with a pull-only HEAD).
+      expect(tokens.tokenCount()).toBe(3);
     } finally {
       await tokenReg.stop();
     }

@@ -173,6 +173,27 @@ describe('transport: redirects and auth', () => {
     expect(decodeURIComponent(tokenReqs[2] ?? '')).toContain('scope=repository:odd:metadata,pull');
   });
 
+  it('asks a copy target for pull,push in one token, and falls back to pull where the token server refuses push', async () => {
+    const tokenReqs: string[] = [];
+    const tokens = await fake((req, res) => {
+      const scopes = new URL(req.url ?? '/', 'http://x').searchParams.getAll('scope').join(' ');
+      tokenReqs.push(scopes);
+      if (scopes.includes('push')) return void res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'no push for you' }] }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `T[${scopes}]`, expires_in: 300 }));
+    });
+    const reg = await fake((req, res) => {
+      const challenge = `Bearer realm="http://${tokens.host}/token",service="svc"`;
+      if (req.url === '/v2/' || !req.headers.authorization?.startsWith('Bearer T[')) return void res.writeHead(401, { 'www-authenticate': challenge }).end();
+      serveManifest(res, req.method ?? 'GET');
+    });
+    const c = createRegistryClient({ log: silentLogger, retry: FAST, keychain: staticKeychain({ [reg.host]: { username: 'bob', password: 'pw' } }) });
+    expect(await c.digestIfExists(ref(`${reg.host}/ro/app:v1`), { forPush: true })).toBe(MANIFEST_DIGEST);
+    expect(tokenReqs).toEqual(['repository:ro/app:pull,push', 'repository:ro/app:pull']);
+    // Without forPush, pull alone, as before.
+    expect(await c.digestIfExists(ref(`${reg.host}/ro/other:v1`))).toBe(MANIFEST_DIGEST);
+    expect(tokenReqs.slice(2)).toEqual(['repository:ro/other:pull']);
+  });
+
   it('tries HTTPS first for loopback, then plain HTTP; insecure registries go straight to HTTP', async () => {
     const f = await fake((req, res) => serveManifest(res, req.method ?? 'GET'));
     const urls: string[] = [];

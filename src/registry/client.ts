@@ -4,8 +4,9 @@ import { DEFAULT_REGISTRY } from '../reference/reference';
 import type { Reference } from '../reference/types';
 import { Semaphore } from '../util/concurrency';
 import { defaultKeychain } from './auth/keychain';
-import { ClobberError, isNotFound, RegistryError } from './errors';
+import { ClobberError, isNotFound, isRegistryError, RegistryError } from './errors';
 import type { RemoteContext, Repo } from './remote/context';
+import { pushScope } from './remote/context';
 import { Copier, CopyRun } from './remote/copy';
 import type { FetchedManifest } from './remote/manifest';
 import { getManifest, headManifest } from './remote/manifest';
@@ -69,20 +70,34 @@ class RegistryClient implements ImageRegistry {
     return { registry: m.mirror, repository: m.prefix ? `${m.prefix}/${ref.repository}` : ref.repository };
   }
 
-  digestIfExists(ref: Reference): Promise<string | undefined> {
-    return this.lookup(ref, false);
+  digestIfExists(ref: Reference, opts?: { forPush?: boolean }): Promise<string | undefined> {
+    return this.lookup(ref, opts?.forPush ? 'head-push' : 'head');
   }
 
-  /** `get`: one GET whose verified body waits for the copy, where a HEAD would be followed by that GET. */
-  private lookup(ref: Reference, get: boolean): Promise<string | undefined> {
+  /**
+   * 'get': one GET whose verified body waits for the copy, where a HEAD would be followed by that GET.
+   * 'head-push': HEAD with a pull,push token (the copy's pushes reuse it); a refused token means pull alone.
+   */
+  private lookup(ref: Reference, how: 'head' | 'get' | 'head-push'): Promise<string | undefined> {
     let p = this.digests.get(ref.name);
     if (!p) {
-      p = get ? this.getAndKeep(repoOf(ref), ref.identifier) : headManifest(this.ctx, repoOf(ref), ref.identifier);
+      const repo = repoOf(ref);
+      p = how === 'get' ? this.getAndKeep(repo, ref.identifier) : how === 'head' ? headManifest(this.ctx, repo, ref.identifier) : this.headForPush(repo, ref.identifier);
       this.digests.set(ref.name, p);
       // Failures are not facts about the image: let a later call ask again.
       p.catch(() => this.digests.delete(ref.name));
     }
     return p;
+  }
+
+  private async headForPush(repo: Repo, id: string): Promise<string | undefined> {
+    try {
+      return await headManifest(this.ctx, repo, id, pushScope(repo));
+    } catch (e) {
+      // Read-only credentials on a strict token server: the check itself only needs pull.
+      if (!isRegistryError(e) || (e.status !== 401 && e.status !== 403)) throw e;
+      return headManifest(this.ctx, repo, id);
+    }
   }
 
   private async getAndKeep(repo: Repo, id: string): Promise<string | undefined> {
@@ -99,7 +114,7 @@ class RegistryClient implements ImageRegistry {
 
   async resolve(ref: Reference, opts?: ResolveOptions): Promise<string> {
     const get = opts?.forCopy === true && !this.mirrors.has(ref.registry) && !getCostsMoreThanHead(ref.registry);
-    const digest = await this.lookup(ref, get);
+    const digest = await this.lookup(ref, get ? 'get' : 'head');
     if (digest === undefined) throw notFound(ref);
     const mirror = this.mirrors.has(ref.registry) ? this.readRepo(ref) : undefined;
     if (mirror) {
@@ -132,7 +147,7 @@ class RegistryClient implements ImageRegistry {
     this.remember(src, m.digest);
     if (dst.digest && dst.digest !== m.digest) throw new RegistryError(`cannot copy ${src.original} (${m.digest}) to ${dst.original}: the target names another digest`);
     const run = new CopyRun(m.digest, opts.onProgress);
-    const current = await this.digestIfExists(dst);
+    const current = await this.digestIfExists(dst, { forPush: true });
     if (current !== m.digest) {
       if (current !== undefined && opts.noClobber) throw new ClobberError(dst.original, current, m.digest);
       this.ctx.log?.debug('copying image', { src: src.name, dst: dst.name, digest: m.digest });

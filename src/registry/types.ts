@@ -47,8 +47,12 @@ export interface ImageRegistry {
   resolve(ref: Reference, opts?: ResolveOptions): Promise<string>;
   /** -platform: digest of `platform`'s manifest in the index `ref` names (or of `ref` itself, if it is that platform). */
   resolvePlatform(ref: Reference, platform: Platform): Promise<string>;
-  /** Like resolve, but undefined when the manifest does not exist. */
-  digestIfExists(ref: Reference): Promise<string | undefined>;
+  /**
+   * Like resolve, but undefined when the manifest does not exist. `forPush`: `ref` is a copy's target; its
+   * token is asked for pull and push at once (one token request per repository instead of two), falling back
+   * to pull alone where the token server refuses push.
+   */
+  digestIfExists(ref: Reference, opts?: { forPush?: boolean }): Promise<string | undefined>;
   /** Copies the whole image (index with every child and blob) from src to dst; dst's digest equals src's. */
   copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats>;
   /** Pushes a single-layer image whose tar holds reimage-mapping.json; returns the manifest digest. */
