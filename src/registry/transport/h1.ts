@@ -48,6 +48,7 @@ export class WireError extends Error {
 }
 
 const MAX_HEAD = 64 * 1024;
+const READ_BYTES = 512 * 1024;
 const MAX_CHUNK_LINE = 4096;
 /** An idle connection is closed after this long (registries drop theirs after 60 s or more). */
 const IDLE_MS = 20_000;
@@ -106,6 +107,29 @@ function declaredLength(req: WireRequest): number | undefined {
   return Number(given);
 }
 
+/**
+ * Socket reads into large buffers (plain TCP; TLS keeps its own): a quarter as many read callbacks as
+ * libuv's 64 KiB, and no fresh allocation for the small reads of headers. A read that fills at least half a
+ * buffer is handed on as is (the next read gets a new buffer); a smaller one is copied out and the buffer
+ * kept, so a chunk never pins more than twice its size. Measured on blob GETs: about 30 % less CPU than
+ * 'data' events at 16 MB layers (bench/registry-copy-notes.md).
+ */
+class ReadBuffers {
+  private spare: Buffer | undefined;
+  options(deliver: (d: Buffer) => void): { buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean } {
+    return {
+      buffer: () => (this.spare ??= Buffer.allocUnsafe(READ_BYTES)),
+      callback: (n, buf) => {
+        if (n >= READ_BYTES / 2) {
+          this.spare = undefined;
+          deliver(buf.subarray(0, n));
+        } else deliver(Buffer.from(buf.subarray(0, n)));
+        return true;
+      },
+    };
+  }
+}
+
 class Origin {
   readonly idle: Conn[] = [];
   open = 0;
@@ -120,10 +144,7 @@ class Conn {
   reused = false;
   dead = false;
   constructor(readonly socket: Socket, readonly origin: Origin, private readonly pool: WirePool) {
-    socket.on('data', (d: Buffer) => {
-      if (this.exchange) this.exchange.onData(d);
-      else this.kill(); // bytes nobody asked for: the stream is out of step
-    });
+    socket.on('data', (d: Buffer) => this.onBytes(d));
     socket.on('error', (e) => this.fail(e));
     socket.on('close', () => this.fail(undefined));
     socket.on('end', () => this.exchange?.onEnd());
@@ -131,6 +152,10 @@ class Conn {
       if (this.exchange) this.exchange.onTimeout();
       else this.kill();
     });
+  }
+  onBytes(d: Buffer): void {
+    if (this.exchange) this.exchange.onData(d);
+    else this.kill(); // bytes nobody asked for: the stream is out of step
   }
   private fail(e: Error | undefined): void {
     const x = this.exchange;
@@ -518,6 +543,9 @@ export class WirePool {
 
   private connect(origin: Origin): Conn {
     origin.open++;
+    const reads = new ReadBuffers();
+    // eslint-disable-next-line prefer-const -- the read callback needs the Conn the socket is given to
+    let conn: Conn;
     const socket = origin.secure
       ? tlsConnect({
           host: origin.host,
@@ -526,11 +554,12 @@ export class WirePool {
           ...(isIP(origin.host) ? {} : { servername: origin.host }),
           ...(origin.session ? { session: origin.session } : {}),
         })
-      : netConnect({ host: origin.host, port: origin.port });
+      : netConnect({ host: origin.host, port: origin.port, onread: reads.options((d) => conn.onBytes(d)) });
     if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
-    return new Conn(socket, origin, this);
+    conn = new Conn(socket, origin, this);
+    return conn;
   }
 
   private release(c: Conn, reusable: boolean): void {
