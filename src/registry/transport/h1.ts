@@ -291,8 +291,8 @@ class Exchange {
     if (this.framing === undefined) {
       const buf = this.buf ? Buffer.concat([this.buf, d]) : d;
       const end = buf.indexOf('\r\n\r\n', Math.max(0, this.scanned - 3), 'latin1');
-      if (end < 0) {
-        if (buf.length > MAX_HEAD) return this.abort(new WireError(`response header over ${MAX_HEAD} bytes`, 'HPE_HEADER_OVERFLOW'));
+      if (end < 0 || end > MAX_HEAD) {
+        if (end > MAX_HEAD || buf.length > MAX_HEAD) return this.abort(new WireError(`response header over ${MAX_HEAD} bytes`, 'HPE_HEADER_OVERFLOW'));
         this.buf = buf;
         this.scanned = buf.length;
         return;
