@@ -46,7 +46,15 @@ async function bundle() {
     external: ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'],
     logLevel: 'warning',
     metafile: true,
+    write: false,
   });
+  // atomic: a CLI starting meanwhile (parallel tests) reads the old bundle or the new one, never half of one
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  for (const f of result.outputFiles) {
+    const tmp = `${f.path}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, f.contents, { mode: f.path === OUT ? 0o755 : 0o644 });
+    fs.renameSync(tmp, f.path);
+  }
   fs.writeFileSync(OUT.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
   // only a tsc build as new as this bundle runs it (src/cli/launch.ts); without one (image.sh, Dockerfile) no cache
   if (fs.existsSync(ENTRY) && fs.statSync(ENTRY).mtimeMs <= fs.statSync(OUT).mtimeMs) writeCodeCache();
