@@ -2,8 +2,10 @@
 // Request-count bench: a manifest stream with 2,000 image occurrences over 20 distinct images, renamed to
 // a second registry and copied there. Both registries use Bearer token auth (each its own token server)
 // and sit behind a fault proxy with no faults, whose log is what we count.
-// Target: 20 source manifest HEADs, 20 target manifest HEADs (by tag), copy traffic, a /v2/ ping per
-// registry, and at most one token per registry and scope.
+// Target: each source tag read once (a GET whose body the copy uses, where a run copies; else a HEAD),
+// 20 target manifest HEADs by tag, then per image one HEAD of the index by digest (no HEAD per child),
+// copy traffic, a /v2/ ping per registry, at most one token per registry and scope, and one token per
+// target repository (its HEAD asks for pull,push, which the copy's pushes reuse).
 //
 // Mode (BENCH_MODE): 'cli' runs `node dist/cli/main.js -rename-remote-path TARGET/mirror ...` on stdin;
 // 'client' drives dist/registry directly the way the pipeline does (resolve each distinct source once,
@@ -147,11 +149,12 @@ async function main() {
     await Promise.all(
       distinct.map(async (s) => {
         const src = parseReference(s);
-        const digest = await client.resolve(src);
+        const digest = await client.resolve(src, { forCopy: true });
         const dst = parseReference(`${dstProxy.host}/mirror/${src.repository}:${digest.slice('sha256:'.length)}`);
-        const existing = await client.digestIfExists(dst);
+        const existing = await client.digestIfExists(dst, { forPush: true });
         if (existing !== digest) {
-          await client.copy(src, dst, { noClobber: false });
+          // From original@digest, as the ensure step does.
+          await client.copy(parseReference(`${s}@${digest}`), dst, { noClobber: false });
           copied++;
         }
       }),
@@ -162,16 +165,19 @@ async function main() {
 
   const srcTok = tokenSummary('source tokens', srcReg.tokenServer);
   const dstTok = tokenSummary('target tokens', dstReg.tokenServer);
-  const srcHeads = srcProxy.count((r) => kind(r) === 'manifest HEAD by tag');
+  const srcTagReads = srcProxy.count((r) => kind(r) === 'manifest HEAD by tag' || kind(r) === 'manifest GET by tag');
+  const dstDigestHeads = dstProxy.count((r) => kind(r) === 'manifest HEAD by digest');
   const dstHeads = dstProxy.count((r) => kind(r) === 'manifest HEAD by tag');
   const srcPings = srcProxy.count((r) => kind(r) === 'ping');
   const dstPings = dstProxy.count((r) => kind(r) === 'ping');
   const dstUploads = await dstReg.blobUploadCount();
   const checks = [
-    [`source manifest HEADs by tag = ${DISTINCT}`, srcHeads === DISTINCT, srcHeads],
+    [`source manifest requests by tag (HEAD or GET) = ${DISTINCT}`, srcTagReads === DISTINCT, srcTagReads],
     [`target manifest HEADs by tag = ${DISTINCT}`, dstHeads === DISTINCT, dstHeads],
+    [`target manifest HEADs by digest <= ${DISTINCT} (the index; none per child)`, dstDigestHeads <= DISTINCT, dstDigestHeads],
     ['one /v2/ ping per registry', srcPings <= 1 && dstPings <= 1, `${srcPings}/${dstPings}`],
     ['<= 1 token per registry and scope', srcTok.max <= 1 && dstTok.max <= 1, `${srcTok.max}/${dstTok.max}`],
+    [`target tokens <= ${DISTINCT} (one pull,push token per repository)`, dstReg.tokenServer.tokenCount() <= DISTINCT, dstReg.tokenServer.tokenCount()],
     [`target blob uploads = ${DISTINCT * 4} (2 layers + 2 configs per image)`, dstUploads === DISTINCT * 4, dstUploads],
   ];
   const out = [

@@ -67,6 +67,35 @@ describe('rename and copy', () => {
     expect(await dst.requestCount({ method: 'PUT' })).toBe(0);
   });
 
+  test('each manifest is requested once: the source tag by one GET kept for the copy, the target index by one HEAD', async () => {
+    const counts = async (reg: TestRegistry): Promise<Record<string, number>> => {
+      await reg.settleLogs();
+      const out: Record<string, number> = {};
+      for (const e of reg.accessLog()) {
+        const m = /\/manifests\/(.+)$/.exec(e.path);
+        const k = m && `${e.method} ${m[1]?.startsWith('sha256:') ? 'digest' : 'tag'}`;
+        if (k) out[k] = (out[k] ?? 0) + 1;
+      }
+      return out;
+    };
+    await Promise.all([src.resetAccessLog(), dst.resetAccessLog()]);
+    expect((await runCli(renameArgs('once'), manifest([app.ref]))).code).toBe(0);
+    // Source: the tag once (GET, no HEAD), each of the 2 children once.
+    expect(await counts(src)).toEqual({ 'GET tag': 1, 'GET digest': 2 });
+    // Target: HEAD of the tag (absent), HEAD of the index by digest (absent), no HEAD per child; 3 PUTs.
+    expect(await counts(dst)).toEqual({ 'HEAD tag': 1, 'HEAD digest': 1, 'PUT digest': 2, 'PUT tag': 1 });
+
+    await Promise.all([src.resetAccessLog(), dst.resetAccessLog()]);
+    expect((await runCli(renameArgs('once'), manifest([app.ref]))).code).toBe(0);
+    expect(await counts(src)).toEqual({ 'GET tag': 1 });
+    expect(await counts(dst)).toEqual({ 'HEAD tag': 1 });
+
+    // No copy planned (-dryrun): the source is resolved by HEAD, its body is not read.
+    await src.resetAccessLog();
+    expect((await runCli([...renameArgs('once-dry'), '-dryrun'], manifest([app.ref]))).code).toBe(0);
+    expect(await counts(src)).toEqual({ 'HEAD tag': 1 });
+  });
+
   test('-rename-force-digest pins the target to the source digest', async () => {
     const r = await runCli([...renameArgs('pinned'), '-rename-force-digest'], manifest([tool.ref]));
     expect(r.code).toBe(0);
@@ -225,6 +254,14 @@ describe('auth', () => {
       expect(r.code).toBe(0);
       expect(tokens.tokenCount()).toBeGreaterThan(0);
       expect(tokens.maxPerScope()).toBe(1);
+
+      // A copy's target: its HEAD already asks for pull,push, so no pull-only token is fetched for it.
+      tokens.reset();
+      const copy = await runCli(['-rename-remote-path', `${tokenReg.host}/copy`, '-rename-template', TEMPLATE], manifest([img.ref]), { env: { DOCKER_CONFIG: configDir } });
+      expect(copy.code).toBe(0);
+      expect(tokens.tokenCount('repository:copy/tok/app:pull')).toBe(0);
+      // The source's pull, the target's pull,push, and the mount's pair of them (was 4 with a pull-only HEAD).
+      expect(tokens.tokenCount()).toBe(3);
     } finally {
       await tokenReg.stop();
     }

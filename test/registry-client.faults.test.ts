@@ -15,6 +15,7 @@ const MANIFEST_GET = match({ method: 'GET', path: /\/manifests\// });
 const BLOB_PUT = match({ method: 'PUT', path: /\/blobs\/uploads\// });
 const UPLOAD_POST = match({ method: 'POST', path: /\/blobs\/uploads\/$/ });
 const BLOB_HEAD = match({ method: 'HEAD', path: /\/blobs\/sha256:/ });
+const MANIFEST_HEAD = match({ method: 'HEAD', path: /\/manifests\// });
 
 describe('copies through a fault-injecting proxy', () => {
   let src: TestRegistry;
@@ -39,6 +40,8 @@ describe('copies through a fault-injecting proxy', () => {
     ['503 on blob GETs', 'src', BLOB_GET, { status: 503 }, 3],
     ['500 on upload POSTs', 'dst', UPLOAD_POST, { status: 500 }, 2],
     ['502 on blob HEADs', 'dst', BLOB_HEAD, { status: 502 }, 2],
+    ['502 on the target manifest HEADs (tag, then index by digest)', 'dst', MANIFEST_HEAD, { status: 502 }, 3],
+    ['reset before the response of the target manifest HEADs', 'dst', MANIFEST_HEAD, { reset: 'before-response' }, 2],
     ['reset before the response of blob GETs', 'src', BLOB_GET, { reset: 'before-response' }, 2],
     ['reset mid-body of blob GETs (streamed upload breaks)', 'src', BLOB_GET, { reset: 'mid-body' }, 2],
     ['truncated blob bodies', 'src', BLOB_GET, { truncate: 1000 }, 2],
@@ -60,6 +63,22 @@ describe('copies through a fault-injecting proxy', () => {
     expect(copied.digest).toBe(img.digest);
     for (const child of img.children) expect((await inspectRaw(dst, `copy${n}/app@${child.digest}`)).digest).toBe(child.digest);
     if ('retryAfter' in fault) expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it.each<[string, Fault]>([
+    ['corrupted', { corrupt: true }],
+    ['truncated', { truncate: 10 }],
+  ])('resolving for a copy (one GET kept for it) retries %s manifest bodies, and the copy GETs the index no more', async (_name, fault) => {
+    srcProxy.addFault({ match: MANIFEST_GET, fault, times: 2 });
+    const c = client();
+    srcProxy.reset();
+    expect(await c.resolve(ref(`${srcProxy.host}/f/app:v1`), { forCopy: true })).toBe(img.digest);
+    expect(srcProxy.pendingFaults()).toBe(0);
+    const target = `${dstProxy.host}/kept${++n}/app:v1`;
+    expect((await c.copy(ref(`${srcProxy.host}/f/app@${img.digest}`), ref(target), { noClobber: true })).digest).toBe(img.digest);
+    expect(srcProxy.count((r) => r.path.includes('/manifests/') && !r.path.includes('/manifests/sha256:'))).toBe(3);
+    expect(srcProxy.count((r) => r.path.includes(`/manifests/${img.digest}`))).toBe(0);
+    expect((await inspectRaw(dst, `kept${n}/app:v1`)).digest).toBe(img.digest);
   });
 
   it('fails with a clear error when a fault persists', async () => {

@@ -27,6 +27,9 @@ describe('registry client against docker-registry (plain HTTP)', () => {
     expect(await c.digestIfExists(ref(`${reg.host}/src/app:nope`))).toBeUndefined();
     const err = await c.resolve(ref(`${reg.host}/src/nothing:v1`)).catch((e: unknown) => e);
     expect(isNotFound(err)).toBe(true);
+    // Resolved for a copy (a GET, its body kept): the same answers.
+    expect(await client().resolve(ref(`${reg.host}/src/app:v1`), { forCopy: true })).toBe(img.digest);
+    expect(isNotFound(await client().resolve(ref(`${reg.host}/src/gone:v1`), { forCopy: true }).catch((e: unknown) => e))).toBe(true);
   });
 
   it('copies a 2-platform index keeping its digest, then a second copy uploads nothing', async () => {
@@ -101,7 +104,37 @@ describe('registry client: two registries, mappings image, clobber', () => {
     expect(second).toMatchObject({ digest: img.digest, blobsUploaded: 0, blobsMounted: 4, bytesUploaded: 0 });
     expect(await b.blobMountCount('two/app')).toBe(4);
     expect(await b.blobUploadCount()).toBe(0);
+    // A mount answers for presence too: no HEAD before it.
+    expect(await b.requestCount({ method: 'HEAD', path: /\/blobs\// })).toBe(0);
     expect((await inspectRaw(b, 'two/app:v1')).digest).toBe(img.digest);
+  });
+
+  it('a retag pushes the tag alone; a new index skips its children\'s HEADs and still uploads only what is missing', async () => {
+    const img = await pushTestImage(a, 'src/re', 'v1', { platforms: 2 });
+    const other = await pushTestImage(a, 'src/re', 'other', { platforms: 2, seed: 'other' });
+    await client().copy(ref(img.ref), ref(`${b.host}/x/re:v1`), { noClobber: true });
+
+    await b.resetAccessLog();
+    const retag = await client().copy(ref(img.ref), ref(`${b.host}/x/re:v2`), { noClobber: true });
+    expect(retag).toMatchObject({ digest: img.digest, manifestsPushed: 1, blobsUploaded: 0 });
+    expect(await b.requestCount({ path: /\/blobs\// })).toBe(0);
+    // HEAD of the tag (absent), HEAD by digest (there), PUT of the tag.
+    expect(await b.requestCount({ path: /\/manifests\// })).toBe(3);
+    expect((await inspectRaw(b, 'x/re:v2')).digest).toBe(img.digest);
+
+    // An index sharing one child with x/re:v1: the shared child is pushed again (idempotent), its blobs are not.
+    const pick = (raw: string, i: number): unknown => (JSON.parse(raw) as { manifests: unknown[] }).manifests[i];
+    const mixed = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [pick(img.raw, 0), pick(other.raw, 1)] }));
+    const put = await fetch(`${a.url}/v2/src/re/manifests/mixed`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: mixed });
+    expect(put.status).toBe(201);
+    await b.resetAccessLog();
+    const stats = await client().copy(ref(`${a.host}/src/re:mixed`), ref(`${b.host}/x/re:mixed`), { noClobber: true });
+    expect(stats.digest).toBe(put.headers.get('docker-content-digest'));
+    // other's arm64 child: config + 1 layer uploaded; the shared amd64 child's blobs found at the target.
+    expect(await b.blobUploadCount('x/re')).toBe(2);
+    expect(stats).toMatchObject({ blobsUploaded: 2, blobsSkipped: 2, manifestsPushed: 3 });
+    expect(await b.requestCount({ method: 'HEAD', path: /\/manifests\/sha256:/ })).toBe(1);
+    expect((await inspectRaw(b, 'x/re:mixed')).raw).toBe(mixed.toString());
   });
 
   it('resolves each distinct image name once per run', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseReference } from '../src/reference';
 import { ANONYMOUS, createRegistryClient, dockerKeychain, googleKeychain, multiKeychain, RegistryError, staticKeychain } from '../src/registry';
+import { getCostsMoreThanHead } from '../src/registry/client';
 import { errorFromResponse } from '../src/registry/errors';
 import { buildMappingsImage } from '../src/registry/remote/mappings-image';
 import { readTar, writeTar } from '../src/registry/tar';
@@ -170,6 +171,27 @@ describe('transport: redirects and auth', () => {
     await c.resolve(ref(`${reg.host}/odd:v1`));
     expect(tokenReqs).toHaveLength(3);
     expect(decodeURIComponent(tokenReqs[2] ?? '')).toContain('scope=repository:odd:metadata,pull');
+  });
+
+  it('asks a copy target for pull,push in one token, and falls back to pull where the token server refuses push', async () => {
+    const tokenReqs: string[] = [];
+    const tokens = await fake((req, res) => {
+      const scopes = new URL(req.url ?? '/', 'http://x').searchParams.getAll('scope').join(' ');
+      tokenReqs.push(scopes);
+      if (scopes.includes('push')) return void res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'no push for you' }] }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `T[${scopes}]`, expires_in: 300 }));
+    });
+    const reg = await fake((req, res) => {
+      const challenge = `Bearer realm="http://${tokens.host}/token",service="svc"`;
+      if (req.url === '/v2/' || !req.headers.authorization?.startsWith('Bearer T[')) return void res.writeHead(401, { 'www-authenticate': challenge }).end();
+      serveManifest(res, req.method ?? 'GET');
+    });
+    const c = createRegistryClient({ log: silentLogger, retry: FAST, keychain: staticKeychain({ [reg.host]: { username: 'bob', password: 'pw' } }) });
+    expect(await c.digestIfExists(ref(`${reg.host}/ro/app:v1`), { forPush: true })).toBe(MANIFEST_DIGEST);
+    expect(tokenReqs).toEqual(['repository:ro/app:pull,push', 'repository:ro/app:pull']);
+    // Without forPush, pull alone, as before.
+    expect(await c.digestIfExists(ref(`${reg.host}/ro/other:v1`))).toBe(MANIFEST_DIGEST);
+    expect(tokenReqs.slice(2)).toEqual(['repository:ro/other:pull']);
   });
 
   it('tries HTTPS first for loopback, then plain HTTP; insecure registries go straight to HTTP', async () => {
@@ -347,6 +369,14 @@ describe('keychain', () => {
 });
 
 describe('pieces', () => {
+  it('resolves for a copy by GET except on Docker Hub, whose pull limit counts GETs and not HEADs', () => {
+    expect(getCostsMoreThanHead(parseReference('nginx:1.25').registry)).toBe(true);
+    expect(getCostsMoreThanHead(parseReference('docker.io/library/nginx:1.25').registry)).toBe(true);
+    expect(getCostsMoreThanHead('registry-1.docker.io')).toBe(true);
+    expect(getCostsMoreThanHead('ghcr.io')).toBe(false);
+    expect(getCostsMoreThanHead('127.0.0.1:5000')).toBe(false);
+  });
+
   it('parses challenges and merges scopes', () => {
     expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push repository:c:pull"')).toEqual({
       scheme: 'bearer', realm: 'https://auth.example/token', service: 'registry.example', scopes: ['repository:a/b:pull,push', 'repository:c:pull'],

@@ -1,4 +1,4 @@
-export type { CopyOptions, CopyProgress, CopyStats, ImageRegistry, RegistryClientOptions } from './types';
+export type { CopyOptions, CopyProgress, CopyStats, ImageRegistry, RegistryClientOptions, ResolveOptions } from './types';
 export type { AuthConfig, Authenticator, Keychain } from './auth/authenticator';
 export type { RegistryDiagnostic } from './errors';
 export type { RetryPolicy } from './transport/retry';

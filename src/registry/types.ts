@@ -14,6 +14,15 @@ export interface CopyOptions {
   copyReferrers?: boolean;
 }
 
+export interface ResolveOptions {
+  /**
+   * The run copies this image when its target lacks it: read the manifest with one GET now (kept for the copy,
+   * which then needs no GET of its own) instead of a HEAD now and a GET later. Not where a GET costs more than a
+   * HEAD (Docker Hub counts manifest GETs against its pull limit), nor through a -registry-mirror.
+   */
+  forCopy?: boolean;
+}
+
 export interface CopyProgress {
   blobsDone: number;
   blobsTotal: number;
@@ -35,11 +44,15 @@ export interface CopyStats {
 /** The verbs reimage needs from registries; one instance per run shares tokens, caches and the concurrency limit. */
 export interface ImageRegistry {
   /** Digest of the manifest `ref` names (tag or digest form). Throws RegistryError (status 404, code MANIFEST_UNKNOWN/NAME_UNKNOWN) if absent. */
-  resolve(ref: Reference): Promise<string>;
+  resolve(ref: Reference, opts?: ResolveOptions): Promise<string>;
   /** -platform: digest of `platform`'s manifest in the index `ref` names (or of `ref` itself, if it is that platform). */
   resolvePlatform(ref: Reference, platform: Platform): Promise<string>;
-  /** Like resolve, but undefined when the manifest does not exist. */
-  digestIfExists(ref: Reference): Promise<string | undefined>;
+  /**
+   * Like resolve, but undefined when the manifest does not exist. `forPush`: `ref` is a copy's target; its
+   * token is asked for pull and push at once (one token request per repository instead of two), falling back
+   * to pull alone where the token server refuses push.
+   */
+  digestIfExists(ref: Reference, opts?: { forPush?: boolean }): Promise<string | undefined>;
   /** Copies the whole image (index with every child and blob) from src to dst; dst's digest equals src's. */
   copy(src: Reference, dst: Reference, opts: CopyOptions): Promise<CopyStats>;
   /** Pushes a single-layer image whose tar holds reimage-mapping.json; returns the manifest digest. */

@@ -26,7 +26,7 @@ export function ensureRemapper(settings: EnsureSettings): Remapper {
       if (dst === src) return;
       const digest = await originalDigest(h, ctx);
       if (dst.context === src.context && (dst.digest === digest || dst.identifier === src.identifier)) return;
-      const current = await ctx.registry().digestIfExists(dst);
+      const current = await ctx.registry().digestIfExists(dst, settings.dryRun ? undefined : { forPush: true });
       if (current === digest) {
         ctx.log.debug('target already holds the image', { image: dst.original, digest });
         if (!settings.copyReferrers || settings.dryRun) return;

@@ -14,6 +14,8 @@ export interface RemapContext {
   log: Logger;
   /** -platform: the original's digest is that of this platform's manifest */
   platform?: Platform;
+  /** The chain copies renamed images (not -no-copy, not -dryrun): originals are resolved ready for a copy. */
+  copies?: boolean;
 }
 
 /** One step of the chain (ignore → static → rename → record → ensure), as in the Go reimage. */
@@ -30,6 +32,6 @@ export class RemapError extends ReimageError {
 
 /** The original's digest, resolved once and remembered: this is also the existence check. */
 export async function originalDigest(history: History, ctx: RemapContext): Promise<string> {
-  history.digest ??= await (ctx.platform ? ctx.registry().resolvePlatform(history.original, ctx.platform) : ctx.registry().resolve(history.original));
+  history.digest ??= await (ctx.platform ? ctx.registry().resolvePlatform(history.original, ctx.platform) : ctx.registry().resolve(history.original, ctx.copies ? { forCopy: true } : undefined));
   return history.digest;
 }

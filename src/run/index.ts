@@ -131,7 +131,10 @@ async function loadRules(settings: RunSettings): Promise<CompiledRules> {
 export async function runPipeline(settings: RunSettings, input: Input | undefined, progress: CopyProgressReporter, log: Logger): Promise<PipelineResult> {
   const supply = supplySettings(settings);
   const registry = lazyRegistry(settings, log, supply);
-  const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}) };
+  // A run that renames and copies: originals are resolved with the GET a copy needs anyway.
+  const renames = settings.renameRemotePath !== '' || settings.staticJsonMappingsFile !== '' || settings.staticJsonMappingsImg !== '';
+  const copies = renames && !settings.noCopy && !settings.dryRun && !settings.verifyOnly;
+  const ctx: RemapContext = { registry, log, ...(supply.platform ? { platform: supply.platform } : {}), ...(copies ? { copies } : {}) };
   // Compile and check everything the user gave before touching the network, so bad config fails fast.
   const rules = input ? await loadRules(settings) : undefined;
   // -list-images: the inventory instead of a run; nothing below (lookups, copies, writes) happens.

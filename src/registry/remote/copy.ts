@@ -2,7 +2,7 @@ import { mapLimit, Semaphore } from '../../util/concurrency';
 import type { CopyProgress, CopyStats } from '../types';
 import { DigestMismatchError, isRegistryError, RegistryError } from '../errors';
 import { tapDigest } from '../digest';
-import type { Descriptor } from '../media';
+import type { Descriptor, ParsedManifest } from '../media';
 import { blobsOf, parseManifest } from '../media';
 import { isTemporary } from '../transport/retry';
 import { blobExists, finishUpload, mountBlob, openBlob, startUpload } from './blob';
@@ -52,12 +52,30 @@ export class Copier {
     this.streams = new Semaphore(ctx.streams ?? 8);
   }
 
-  /** Pushes `m` (already fetched from src) to dst under `dstId`, after everything it references. */
-  async copyManifest(src: Repo, m: FetchedManifest, dst: Repo, dstId: string, run: CopyRun): Promise<void> {
+  /**
+   * Copies a whole image to dst under `tag` (or its digest) when the target lacks it there. For an index, one
+   * HEAD by digest tells a retag (the target holds it under another name: push the tag alone) from a new image,
+   * whose children are then presumed new and pushed without a HEAD each. A wrong guess (a child shared with
+   * another index) costs a GET and a PUT, never an upload: every blob is still checked at the target.
+   */
+  async copyImage(src: Repo, m: FetchedManifest, dst: Repo, tag: string | undefined, run: CopyRun): Promise<void> {
     const parsed = parseManifest(m.bytes, m.mediaType);
+    // By digest, the caller's HEAD of the target was that HEAD already.
+    const held = tag !== undefined && parsed.kind === 'index' && (await headManifest(this.ctx, dst, m.digest)) === m.digest;
+    if (held) this.ctx.log?.debug('target holds the index under another name: tagging it', { dst: `${dst.registry}/${dst.repository}:${tag}`, digest: m.digest });
+    await this.push(src, m, parsed, dst, tag ?? m.digest, run, held ? 'present' : 'absent');
+  }
+
+  /** Pushes `m` (already fetched from src) to dst under `dstId`, after everything it references. */
+  copyManifest(src: Repo, m: FetchedManifest, dst: Repo, dstId: string, run: CopyRun): Promise<void> {
+    return this.push(src, m, parseManifest(m.bytes, m.mediaType), dst, dstId, run, 'check');
+  }
+
+  /** `children`: HEAD each child at the target first ('check'), or take them as known there or known new. */
+  private async push(src: Repo, m: FetchedManifest, parsed: ParsedManifest, dst: Repo, dstId: string, run: CopyRun, children: 'check' | 'absent' | 'present'): Promise<void> {
     const mediaType = m.mediaType && m.mediaType !== 'application/json' ? m.mediaType : parsed.mediaType;
     if (parsed.kind === 'index') {
-      await mapLimit(parsed.manifests, this.ctx.concurrency, (child) => this.copyChild(src, child, dst, run));
+      if (children !== 'present') await mapLimit(parsed.manifests, this.ctx.concurrency, (child) => this.copyChild(src, child, dst, run, children === 'check'));
     } else {
       const blobs = blobsOf(parsed);
       run.addBlobs(blobs.length);
@@ -68,12 +86,12 @@ export class Copier {
     run.stats.manifestsPushed++;
   }
 
-  private copyChild(src: Repo, child: Descriptor, dst: Repo, run: CopyRun): Promise<void> {
+  private copyChild(src: Repo, child: Descriptor, dst: Repo, run: CopyRun, check: boolean): Promise<void> {
     const key = `${dst.registry}/${dst.repository}@${child.digest}`;
     let task = this.children.get(key);
     if (!task) {
       task = (async () => {
-        if (await headManifest(this.ctx, dst, child.digest)) return;
+        if (check && (await headManifest(this.ctx, dst, child.digest))) return;
         const m = await getManifest(this.ctx, src, child.digest);
         await this.copyManifest(src, m, dst, child.digest, run);
       })();
@@ -96,13 +114,15 @@ export class Copier {
     run.blobDone(await task, desc.size, first);
   }
 
-  /** HEAD at the target, else mount (same registry), else stream GET → PUT, hashing on the way. */
+  /**
+   * Mount where a repository on the target registry holds the blob (the source, or one this run filled):
+   * a 201 answers "there now" in one request where HEAD + POST take two. Otherwise, or when the mount is
+   * refused, HEAD at the target (0 uploads for what it already holds), then stream GET → PUT.
+   */
   private async transferBlob(ctx: RemoteContext, src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<BlobOutcome> {
-    const { digest, size } = desc;
-    if (await blobExists(ctx, dst, digest)) return 'skipped';
+    const { digest } = desc;
     let location: string | undefined;
-    // Mount from the source, or from a repository this run already filled on the target registry
-    // (images copied to separate repositories often share base layers).
+    // Images copied to separate repositories often share base layers.
     const known = this.seenAt.get(`${dst.registry}@${digest}`);
     const from = src.registry === dst.registry ? src : known !== undefined ? { registry: dst.registry, repository: known } : undefined;
     if (from && from.repository !== dst.repository) {
@@ -116,6 +136,8 @@ export class Copier {
         ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
       }
     }
+    // A session a refused mount opened is left to the registry's purge (a DELETE would cost a request).
+    if (await blobExists(ctx, dst, digest)) return 'skipped';
     return this.streams.run(() => this.streamBlob(ctx, src, desc, dst, location, run));
   }
 

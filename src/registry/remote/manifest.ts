@@ -18,10 +18,13 @@ export const MAX_MANIFEST_BYTES = SMALL_BODY_MAX;
 const isDigest = (id: string): boolean => id.startsWith('sha256:');
 const path = (repo: Repo, id: string): string => `/v2/${repo.repository}/manifests/${id}`;
 
-/** HEAD with all four Accept types; undefined on 404. Falls back to GET when no Docker-Content-Digest comes back. */
-export async function headManifest(ctx: RemoteContext, repo: Repo, id: string): Promise<string | undefined> {
+/**
+ * HEAD with all four Accept types; undefined on 404. Falls back to GET when no Docker-Content-Digest comes back.
+ * `scopes`: pull by default; a target about to be pushed to asks for pull,push, so one token serves both.
+ */
+export async function headManifest(ctx: RemoteContext, repo: Repo, id: string, scopes = pullScope(repo)): Promise<string | undefined> {
   const url = path(repo, id);
-  const res = await ctx.doer({ method: 'HEAD', url, registry: repo.registry, scopes: pullScope(repo), headers: { accept: MANIFEST_ACCEPT } });
+  const res = await ctx.doer({ method: 'HEAD', url, registry: repo.registry, scopes, headers: { accept: MANIFEST_ACCEPT } });
   await discard(res);
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw await errorFromResponse('HEAD', `${repo.registry}${url}`, res, `resolving ${repo.registry}/${repo.repository}:${id}`);

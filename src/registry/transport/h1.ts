@@ -1,0 +1,591 @@
+// A lean HTTP/1.1 client for registry traffic: keep-alive connections per origin, one exchange at a time on
+// each (no pipelining), Content-Length, chunked and close-delimited bodies, no decoding.
+//
+// Why not node:http or undici: on the copy path (hundreds of small requests plus streamed blobs) node:http
+// costs about 110-185 us CPU per keep-alive request here against 50-65 us for this client (bench in
+// bench/registry-copy-notes.md), because each request builds a ClientRequest, an IncomingMessage, a parser
+// from a free list and a dozen listeners; undici's wasm parser copies every body byte and measured slower
+// still. Everything above this layer (auth, redirects, retries, the cleartext guard) is unchanged.
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+
+export interface WireRequest {
+  secure: boolean;
+  /** Host to connect to: a name or an IP literal without brackets. */
+  host: string;
+  port: number;
+  /** The Host header: host[:port], IPv6 in brackets, default port omitted. */
+  authority: string;
+  method: string;
+  /** Path and query, already percent-encoded. */
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body?: Uint8Array | string | Readable;
+}
+
+export interface WireResponse {
+  status: number;
+  statusText: string;
+  /** Lower-case names; repeated fields joined with ", ". */
+  headers: Map<string, string>;
+  body: WireBody;
+}
+
+export interface PoolOptions {
+  /** Idle budget while an exchange is under way (waiting for headers, or any stall of either body). */
+  timeoutMs: number;
+  /** Connections per origin, busy or idle; further requests wait for one. */
+  maxSockets: number;
+}
+
+/** A network fault with a code, classified like the socket errors Node raises (see neterror.ts). */
+export class WireError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+const MAX_HEAD = 64 * 1024;
+const READ_BYTES = 512 * 1024;
+const MAX_CHUNK_LINE = 4096;
+/** An idle connection is closed after this long (registries drop theirs after 60 s or more). */
+const IDLE_MS = 20_000;
+/** Chunks gathered before one corked (writev) write of a streamed request body. */
+const BATCH_BYTES = 1 << 20;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: visible ASCII, obs-text, space and tab (what node:http allows too); never CR, LF or NUL.
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const BAD_PATH = /[^\x21-\x7e]/;
+
+/** The body of a response: a Node stream that frees its connection as soon as the last byte is in. */
+export class WireBody extends Readable {
+  /** The whole message has arrived (it may still sit in this stream's buffer). */
+  complete = false;
+  constructor(private readonly onDemand: () => void, private readonly onAbort: () => void) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+  override _read(): void {
+    this.onDemand();
+  }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    if (!this.complete) this.onAbort();
+    // As IncomingMessage does: an error is emitted only to a listener; a reader that comes later sees a
+    // premature close instead of the process dying of an unhandled 'error'.
+    cb(err && this.listenerCount('error') > 0 ? err : null);
+  }
+}
+
+type Framing = { kind: 'none' } | { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' };
+
+function head(req: WireRequest, bodyLength: number | undefined): string {
+  if (!TOKEN.test(req.method)) throw new WireError(`invalid HTTP method ${JSON.stringify(req.method)}`, 'ERR_INVALID_HTTP_TOKEN');
+  if (req.path === '' || BAD_PATH.test(req.path)) throw new WireError('request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS');
+  let s = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
+  for (const name of Object.keys(req.headers)) {
+    const value = req.headers[name] as string;
+    if (!TOKEN.test(name)) throw new WireError(`invalid header name ${JSON.stringify(name)}`, 'ERR_INVALID_HTTP_TOKEN');
+    if (BAD_VALUE.test(value)) throw new WireError(`invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR');
+    if (name === 'host' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection') continue;
+    s += `${name}: ${value}\r\n`;
+  }
+  if (bodyLength !== undefined) s += `content-length: ${bodyLength}\r\n`;
+  else if (req.body !== undefined) s += 'transfer-encoding: chunked\r\n';
+  return `${s}\r\n`;
+}
+
+/** The length a request declares: the caller's Content-Length for a stream, the byte length otherwise. */
+function declaredLength(req: WireRequest): number | undefined {
+  const body = req.body;
+  if (body === undefined) return ['POST', 'PUT', 'PATCH'].includes(req.method) ? 0 : undefined;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  const given = req.headers['content-length'];
+  if (given === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(given)) throw new WireError(`invalid content-length ${JSON.stringify(given)}`, 'ERR_INVALID_CHAR');
+  return Number(given);
+}
+
+/**
+ * Socket reads into large buffers (plain TCP; TLS keeps its own): a quarter as many read callbacks as
+ * libuv's 64 KiB, and no fresh allocation for the small reads of headers. A read that fills at least half a
+ * buffer is handed on as is (the next read gets a new buffer); a smaller one is copied out and the buffer
+ * kept, so a chunk never pins more than twice its size. Measured on blob GETs: about 30 % less CPU than
+ * 'data' events at 16 MB layers (bench/registry-copy-notes.md).
+ */
+class ReadBuffers {
+  private spare: Buffer | undefined;
+  options(deliver: (d: Buffer) => void): { buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean } {
+    return {
+      buffer: () => (this.spare ??= Buffer.allocUnsafe(READ_BYTES)),
+      callback: (n, buf) => {
+        if (n >= READ_BYTES / 2) {
+          this.spare = undefined;
+          deliver(buf.subarray(0, n));
+        } else deliver(Buffer.from(buf.subarray(0, n)));
+        return true;
+      },
+    };
+  }
+}
+
+class Origin {
+  readonly idle: Conn[] = [];
+  open = 0;
+  readonly waiters: Array<(c: Conn) => void> = [];
+  session: Buffer | undefined;
+  constructor(readonly key: string, readonly secure: boolean, readonly host: string, readonly port: number) {}
+}
+
+/** One connection; `exchange` is the request/response in flight on it, if any. */
+class Conn {
+  exchange: Exchange | undefined;
+  reused = false;
+  dead = false;
+  constructor(readonly socket: Socket, readonly origin: Origin, private readonly pool: WirePool) {
+    socket.on('data', (d: Buffer) => this.onBytes(d));
+    socket.on('error', (e) => this.fail(e));
+    socket.on('close', () => this.fail(undefined));
+    socket.on('end', () => this.exchange?.onEnd());
+    socket.on('timeout', () => {
+      if (this.exchange) this.exchange.onTimeout();
+      else this.kill();
+    });
+  }
+  onBytes(d: Buffer): void {
+    if (this.exchange) this.exchange.onData(d);
+    else this.kill(); // bytes nobody asked for: the stream is out of step
+  }
+  private fail(e: Error | undefined): void {
+    const x = this.exchange;
+    this.exchange = undefined;
+    if (!this.dead) {
+      this.dead = true;
+      this.pool.closed(this);
+    }
+    x?.onClose(e);
+  }
+  kill(): void {
+    this.socket.destroy();
+  }
+}
+
+/** One request and its response on a connection. */
+class Exchange {
+  private buf: Buffer | undefined;
+  private scanned = 0;
+  private framing: Framing | undefined;
+  private response: WireResponse | undefined;
+  private keepAlive = true;
+  private requestDone = false;
+  private responseDone = false;
+  private gotBytes = false;
+  private chunkLeft = 0;
+  private chunkState: 'size' | 'data' | 'crlf' | 'trailer' = 'size';
+  private stopPump: (() => void) | undefined;
+
+  constructor(
+    private readonly conn: Conn,
+    private readonly req: WireRequest,
+    private readonly timeoutMs: number,
+    private readonly resolve: (r: WireResponse) => void,
+    private readonly reject: (e: Error, retryable: boolean) => void,
+    private readonly release: (c: Conn, reusable: boolean) => void,
+  ) {}
+
+  start(): void {
+    const { socket } = this.conn;
+    socket.setTimeout(this.timeoutMs);
+    const body = this.req.body;
+    let text: string;
+    try {
+      text = head(this.req, declaredLength(this.req));
+    } catch (e) {
+      this.conn.exchange = undefined;
+      this.release(this.conn, true);
+      this.reject(e as Error, false);
+      return;
+    }
+    if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+      if (body === undefined || (typeof body === 'string' ? body.length === 0 : body.byteLength === 0)) socket.write(text, 'latin1');
+      else {
+        socket.cork();
+        socket.write(text, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      }
+      this.requestDone = true;
+      return;
+    }
+    socket.write(text, 'latin1');
+    this.pump(body, this.req.headers['content-length'] === undefined);
+  }
+
+  /** Source stream → socket, in corked batches (one writev per poll phase), paused while the socket is full. */
+  private pump(source: Readable, chunked: boolean): void {
+    const { socket } = this.conn;
+    let batch: Buffer[] = [];
+    let bytes = 0;
+    let scheduled = false;
+    let stopped = false;
+    const flush = (): void => {
+      scheduled = false;
+      if (stopped || batch.length === 0) return;
+      socket.cork();
+      let ok = true;
+      if (chunked) ok = socket.write(`${bytes.toString(16)}\r\n`, 'latin1');
+      for (const c of batch) ok = socket.write(c);
+      if (chunked) ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+      batch = [];
+      bytes = 0;
+      if (!ok && !source.isPaused()) {
+        source.pause();
+        socket.once('drain', () => {
+          if (!stopped) source.resume();
+        });
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      batch.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= BATCH_BYTES) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    };
+    const onEnd = (): void => {
+      flush();
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      cleanup();
+      this.requestDone = true;
+      if (this.responseDone) this.finish();
+    };
+    // A failing source aborts the upload with the source's error (a transfer fault, worth a retry).
+    const onError = (e: Error): void => {
+      cleanup();
+      this.abort(e);
+    };
+    const cleanup = (): void => {
+      stopped = true;
+      batch = [];
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+    };
+    this.stopPump = () => {
+      if (stopped) return;
+      cleanup();
+      source.pause();
+    };
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', onError);
+    source.resume();
+  }
+
+  onData(d: Buffer): void {
+    this.gotBytes = true;
+    if (this.framing === undefined) {
+      const buf = this.buf ? Buffer.concat([this.buf, d]) : d;
+      const end = buf.indexOf('\r\n\r\n', Math.max(0, this.scanned - 3), 'latin1');
+      if (end < 0 || end > MAX_HEAD) {
+        if (end > MAX_HEAD || buf.length > MAX_HEAD) return this.abort(new WireError(`response header over ${MAX_HEAD} bytes`, 'HPE_HEADER_OVERFLOW'));
+        this.buf = buf;
+        this.scanned = buf.length;
+        return;
+      }
+      this.buf = undefined;
+      this.scanned = 0;
+      if (!this.parseHead(buf.toString('latin1', 0, end))) return;
+      const rest = buf.subarray(end + 4);
+      const f = this.framing as Framing | undefined; // set by parseHead, unless the answer was interim
+      if (f === undefined) {
+        // An interim (1xx) response: the real one follows.
+        if (rest.length > 0) this.onData(rest);
+        return;
+      }
+      if (rest.length > 0 && (f.kind === 'none' || (f.kind === 'length' && f.left === 0))) this.keepAlive = false;
+      if (f.kind === 'none' || (f.kind === 'length' && f.left === 0)) this.bodyDone();
+      if (rest.length > 0) this.body(rest);
+      return;
+    }
+    this.body(d);
+  }
+
+  /** Parses the status line and fields; false when the exchange was aborted. */
+  private parseHead(text: string): boolean {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/.exec(lines[0] as string);
+    if (!m) {
+      this.abort(new WireError('malformed HTTP status line', 'HPE_INVALID_CONSTANT'));
+      return false;
+    }
+    const status = Number(m[2]);
+    if (status >= 100 && status < 200) {
+      if (status === 101) {
+        this.abort(new WireError('unexpected protocol switch (101)', 'HPE_UNEXPECTED_UPGRADE'));
+        return false;
+      }
+      return true;
+    }
+    const headers = new Map<string, string>();
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      if (!TOKEN.test(name)) {
+        this.abort(new WireError('malformed response header field', 'HPE_INVALID_HEADER_TOKEN'));
+        return false;
+      }
+      const key = name.toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const prev = headers.get(key);
+      headers.set(key, prev === undefined ? value : `${prev}, ${value}`);
+    }
+    if (m[1] === '0' || /(^|,)\s*close\s*(,|$)/i.test(headers.get('connection') ?? '')) this.keepAlive = false;
+    const te = headers.get('transfer-encoding');
+    const cl = headers.get('content-length');
+    if (this.req.method === 'HEAD' || status === 204 || status === 304) this.framing = { kind: 'none' };
+    else if (te !== undefined) {
+      if (/(^|,)\s*chunked\s*$/i.test(te)) this.framing = { kind: 'chunked' };
+      else {
+        this.framing = { kind: 'close' };
+        this.keepAlive = false;
+      }
+      if (cl !== undefined) this.keepAlive = false; // both: a smuggling shape; read it, never reuse the connection
+    } else if (cl !== undefined) {
+      const values = cl.split(',').map((v) => v.trim());
+      if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) {
+        this.abort(new WireError(`invalid content-length ${JSON.stringify(cl)}`, 'HPE_UNEXPECTED_CONTENT_LENGTH'));
+        return false;
+      }
+      this.framing = { kind: 'length', left: Number(values[0]) };
+    } else {
+      this.framing = { kind: 'close' };
+      this.keepAlive = false;
+    }
+    const { socket } = this.conn;
+    const body = new WireBody(
+      () => {
+        if (!this.responseDone) socket.resume();
+      },
+      () => {
+        // The reader gave up on the body: the connection is mid-message, so it cannot be reused.
+        if (!this.responseDone) this.conn.kill();
+      },
+    );
+    this.response = { status, statusText: m[3] ?? '', headers, body };
+    // An early answer to an upload (e.g. 401, 413): the rest of the body is not sent; the connection goes.
+    if (!this.requestDone) {
+      this.keepAlive = false;
+      this.stopPump?.();
+    }
+    this.resolve(this.response);
+    return true;
+  }
+
+  private push(bytes: Buffer): void {
+    const body = (this.response as WireResponse).body;
+    if (!body.destroyed && !body.push(bytes)) this.conn.socket.pause();
+  }
+
+  private body(d: Buffer): void {
+    const f = this.framing as Framing;
+    if (this.responseDone) return this.extra();
+    if (f.kind === 'close') return this.push(d);
+    if (f.kind === 'length') {
+      if (d.length <= f.left) {
+        f.left -= d.length;
+        if (d.length > 0) this.push(d);
+        if (f.left === 0) this.bodyDone();
+        return;
+      }
+      const n = f.left;
+      f.left = 0;
+      this.keepAlive = false; // decided before the connection is released
+      if (n > 0) this.push(d.subarray(0, n));
+      this.bodyDone();
+      this.extra();
+      return;
+    }
+    this.chunked(d);
+  }
+
+  /** Bytes past the end of a response: nothing was pipelined, so the connection is out of step. */
+  private extra(): void {
+    this.keepAlive = false;
+    if (this.responseDone) this.conn.kill();
+  }
+
+  private chunked(input: Buffer): void {
+    let d = this.buf ? Buffer.concat([this.buf, input]) : input;
+    this.buf = undefined;
+    while (d.length > 0) {
+      if (this.chunkState === 'data') {
+        const n = Math.min(this.chunkLeft, d.length);
+        this.push(d.subarray(0, n));
+        this.chunkLeft -= n;
+        d = d.subarray(n);
+        if (this.chunkLeft === 0) this.chunkState = 'crlf';
+        continue;
+      }
+      const eol = d.indexOf('\r\n', 0, 'latin1');
+      if (eol < 0) {
+        if (d.length > MAX_CHUNK_LINE) return this.abort(new WireError('malformed chunked encoding', 'HPE_INVALID_CHUNK_SIZE'));
+        this.buf = Buffer.from(d);
+        return;
+      }
+      const line = d.toString('latin1', 0, eol);
+      d = d.subarray(eol + 2);
+      if (this.chunkState === 'crlf') {
+        if (line !== '') return this.abort(new WireError('malformed chunked encoding', 'HPE_INVALID_CHUNK_SIZE'));
+        this.chunkState = 'size';
+      } else if (this.chunkState === 'size') {
+        const m = /^([0-9A-Fa-f]{1,12})[ \t]*(;.*)?$/.exec(line);
+        if (!m) return this.abort(new WireError('malformed chunked encoding', 'HPE_INVALID_CHUNK_SIZE'));
+        this.chunkLeft = parseInt(m[1] as string, 16);
+        this.chunkState = this.chunkLeft === 0 ? 'trailer' : 'data';
+      } else if (line === '') {
+        if (d.length > 0) this.keepAlive = false;
+        this.bodyDone();
+        if (d.length > 0) this.extra();
+        return;
+      }
+    }
+  }
+
+  private bodyDone(): void {
+    if (this.responseDone) return;
+    this.responseDone = true;
+    const body = (this.response as WireResponse).body;
+    body.complete = true;
+    body.push(null);
+    if (this.requestDone) this.finish();
+  }
+
+  /** Both directions are through: the connection goes back to the pool (or is closed). */
+  private finish(): void {
+    if (this.conn.exchange !== this) return;
+    this.conn.exchange = undefined;
+    this.release(this.conn, this.keepAlive);
+  }
+
+  onEnd(): void {
+    // The server half-closed: that ends a close-delimited body; anything else is cut short.
+    if (this.framing?.kind === 'close') this.bodyDone();
+  }
+
+  onTimeout(): void {
+    const what = this.response ? 'response body' : 'response headers';
+    this.abort(new WireError(`timed out after ${this.timeoutMs} ms waiting for ${what}`, 'REIMAGE_TIMEOUT'));
+  }
+
+  /** The connection closed (or failed) under this exchange. */
+  onClose(e: Error | undefined): void {
+    this.stopPump?.();
+    if (this.framing?.kind === 'close' && !e) return this.bodyDone();
+    if (this.responseDone) return;
+    const err = e ?? new WireError(this.response ? 'connection closed before the response body ended' : 'socket hang up', 'ECONNRESET');
+    if (this.response) {
+      this.response.body.destroy(err);
+      return;
+    }
+    // A kept-alive connection the server closed while idle: nothing of ours was processed, so a fresh one may try.
+    const replayable = !(this.req.body instanceof Readable);
+    this.reject(err, this.conn.reused && !this.gotBytes && replayable && e === undefined);
+  }
+
+  abort(e: Error): void {
+    this.conn.socket.destroy(e);
+  }
+}
+
+/** Connections per origin, reused LIFO; what `http.Agent` does for node:http, minus what registries never need. */
+export class WirePool {
+  private readonly origins = new Map<string, Origin>();
+  constructor(private readonly opts: PoolOptions) {}
+
+  request(req: WireRequest): Promise<WireResponse> {
+    return new Promise<WireResponse>((resolve, reject) => this.send(req, resolve, reject, false));
+  }
+
+  private send(req: WireRequest, resolve: (r: WireResponse) => void, reject: (e: Error) => void, retried: boolean): void {
+    const key = `${req.secure ? 's' : ''}${req.host}:${req.port}`;
+    let origin = this.origins.get(key);
+    if (!origin) {
+      origin = new Origin(key, req.secure, req.host, req.port);
+      this.origins.set(key, origin);
+    }
+    this.acquire(origin, retried, (conn) => {
+      const x = new Exchange(conn, req, this.opts.timeoutMs, resolve, (e, retryable) => {
+        if (retryable && !retried) this.send(req, resolve, reject, true);
+        else reject(e);
+      }, (c, reusable) => this.release(c, reusable));
+      conn.exchange = x;
+      x.start();
+    });
+  }
+
+  private acquire(origin: Origin, fresh: boolean, use: (c: Conn) => void): void {
+    while (!fresh && origin.idle.length > 0) {
+      const c = origin.idle.pop() as Conn;
+      if (c.dead) continue;
+      c.reused = true;
+      c.socket.ref();
+      return use(c);
+    }
+    if (origin.open < this.opts.maxSockets) return use(this.connect(origin));
+    origin.waiters.push(use);
+  }
+
+  private connect(origin: Origin): Conn {
+    origin.open++;
+    const reads = new ReadBuffers();
+    // eslint-disable-next-line prefer-const -- the read callback needs the Conn the socket is given to
+    let conn: Conn;
+    const socket = origin.secure
+      ? tlsConnect({
+          host: origin.host,
+          port: origin.port,
+          ALPNProtocols: ['http/1.1'],
+          ...(isIP(origin.host) ? {} : { servername: origin.host }),
+          ...(origin.session ? { session: origin.session } : {}),
+        })
+      : netConnect({ host: origin.host, port: origin.port, onread: reads.options((d) => conn.onBytes(d)) });
+    if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 1000);
+    conn = new Conn(socket, origin, this);
+    return conn;
+  }
+
+  private release(c: Conn, reusable: boolean): void {
+    if (c.dead) return;
+    if (!reusable) {
+      c.kill();
+      return;
+    }
+    c.socket.resume(); // a body that filled its buffer paused the socket; that body is all in now
+    const next = c.origin.waiters.shift();
+    if (next) {
+      c.reused = true;
+      return next(c);
+    }
+    c.socket.setTimeout(IDLE_MS);
+    c.socket.unref();
+    c.origin.idle.push(c);
+  }
+
+  /** A connection is gone: its slot goes to the next waiter, on a new connection. */
+  closed(c: Conn): void {
+    const o = c.origin;
+    o.open--;
+    const i = o.idle.indexOf(c);
+    if (i >= 0) o.idle.splice(i, 1);
+    const next = o.waiters.shift();
+    if (next) next(this.connect(o));
+  }
+}
