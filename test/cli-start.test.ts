@@ -66,18 +66,21 @@ test('a cache V8 rejects (other flags) or a corrupt one only costs a compile', a
   expect(none.stdout).toBe(expected);
 });
 
-test('the V8 interrupt budget is raised before code runs, unless the user set one', async () => {
+test('the V8 interrupt budget is raised before code runs, unless the user set one or the input is big', async () => {
   // A function called 300 times with a 50-iteration loop: TurboFan takes it under V8's default budget, not x16.
-  const hot = `require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'v8flags.js'))}).tuneV8();
+  const hot = (input: number) => `const v = require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'v8flags.js'))});
+v.tuneV8(); v.tuneV8ForInput(${input});
 function f(x) { let s = 0; for (let i = 0; i < 50; i++) s += (x * i) % 7; return s; }
 let t = 0; for (let i = 0; i < 300; i++) t += f(i); console.log(t);`;
-  const optimized = async (nodeArgs: string[]) => {
-    const r = await run(process.execPath, ['--trace-opt', ...nodeArgs, '-e', hot]);
+  const optimized = async (nodeArgs: string[], input = 1000) => {
+    const r = await run(process.execPath, ['--trace-opt', ...nodeArgs, '-e', hot(input)]);
     expect(r.code).toBe(0);
     return /completed (compiling|optimizing) .*<JSFunction f /.test(r.stdout);
   };
   expect(await optimized([])).toBe(false);
   expect(await optimized(['--interrupt-budget=67584'])).toBe(true);
+  // a big input gets V8's default back
+  expect(await optimized([], 2 << 20)).toBe(true);
 });
 
 test('the container entry sets the same V8 flags before compiling (else its code cache is always rejected)', () => {

@@ -2,6 +2,7 @@
 import { parseFlags } from './flags';
 import { helpText, versionText } from './help';
 import { readAll, StdinProbe, writeAll } from './stdio';
+import { tuneV8ForInput } from './v8flags';
 
 function early(argv: string[]): string | undefined {
   try {
@@ -30,7 +31,11 @@ async function main(argv: string[]): Promise<number> {
   const probe = new StdinProbe();
   try {
     return await run(argv, {
-      readStdin: () => readAll(process.stdin),
+      readStdin: async () => {
+        const input = await readAll(process.stdin);
+        tuneV8ForInput(input.length);
+        return input;
+      },
       stdinHasData: (final) => (final ? probe.finalCheck() : probe.hasData()),
       stdout: (t) => writeAll(process.stdout, t),
       stderr: (t) => process.stderr.write(t),
