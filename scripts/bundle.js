@@ -39,6 +39,7 @@ async function bundle() {
     target: 'node20',
     format: 'cjs',
     minify: true,
+    charset: 'ascii', // src/cli/launch.ts reads it as latin1
     keepNames: true, // error messages and instanceof checks by class name keep working
     legalComments: 'linked',
     define: { REIMAGE_VERSION: JSON.stringify(pkg.version), REIMAGE_BUNDLED: 'true' },

@@ -40,8 +40,9 @@ export function runBundle(file: string, entry: string): BundleRun | undefined {
       // compile from source
     }
   }
-  // a shebang is only valid at the very start; `//` keeps the length V8 checks the cache against
-  const source = fs.readFileSync(file, 'utf8').replace(/^#!/, '//');
+  // latin1: the bundle is ASCII (esbuild charset 'ascii') and 4 MB decode twice as fast so (2 ms).
+  // A shebang is only valid at the very start; `//` keeps the length V8 checks the cache against.
+  const source = fs.readFileSync(file, 'latin1').replace(/^#!/, '//');
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const run = { cacheRejected: cachedData === undefined ? undefined : script.cachedDataRejected === true };
   if (process.env['REIMAGE_DEBUG_CODE_CACHE'] === '1') process.stderr.write(`reimage: code cache ${run.cacheRejected === undefined ? 'absent' : run.cacheRejected ? 'rejected' : 'used'}\n`);
