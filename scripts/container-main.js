@@ -20,6 +20,10 @@ try {
 }
 const source = fs.readFileSync(file, 'utf8').replace(/^#!/, '//'); // a shebang is only valid at the very start
 const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+if (process.env.REIMAGE_DEBUG_CODE_CACHE === '1') {
+  // as src/cli/launch.ts
+  process.stderr.write(`reimage: code cache ${cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
+}
 const mod = new Module(file, module);
 mod.filename = file;
 mod.paths = [];
