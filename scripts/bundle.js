@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles src/cli/main.ts and every dependency into one CommonJS file, dist/bundle/reimage.js, for the
-// container image (no node_modules in it) and the single executable (scripts/binary.js).
+// container image (no node_modules in it), the single executable (scripts/binary.js) and dist/cli/main.js, which
+// runs it with a V8 code cache (src/cli/launch.ts) made here by a warm-up run when the tsc build is there.
 // Lazy require()s stay lazy: esbuild wraps a required module in an init function run at the require call.
 'use strict';
 const path = require('node:path');
@@ -9,8 +10,26 @@ const esbuild = require('esbuild');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', 'bundle', 'reimage.js');
+const CACHE = `${OUT}.cache`;
+const ENTRY = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+/**
+ * The code cache holds what a run compiled: an offline rewrite of the example (flags, YAML, mappings, output).
+ * V8 takes a cache only under the flags it was made with, so NODE_OPTIONS is dropped (src/cli/v8flags.ts sets
+ * the rest, as in every run).
+ */
+function writeCodeCache() {
+  const { execFileSync } = require('node:child_process');
+  const env = { ...process.env, REIMAGE_WRITE_CODE_CACHE: '1' };
+  delete env.NODE_OPTIONS;
+  delete env.REIMAGE_BUNDLE;
+  const args = ['-static-json-mappings-file', path.join(ROOT, 'examples', 'mappings.json'), '-verify-static-json-mappings=false', '-no-copy'];
+  execFileSync(process.execPath, [ENTRY, ...args], { input: fs.readFileSync(path.join(ROOT, 'examples', 'manifests.yaml')), env, stdio: ['pipe', 'ignore', 'pipe'] });
+  if (!fs.existsSync(CACHE)) throw new Error(`the warm-up run wrote no ${path.relative(ROOT, CACHE)}`);
+}
 
 async function bundle() {
+  fs.rmSync(CACHE, { force: true }); // a cache belongs to one bundle
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const result = await esbuild.build({
     entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
@@ -20,19 +39,30 @@ async function bundle() {
     target: 'node20',
     format: 'cjs',
     minify: true,
+    charset: 'ascii', // src/cli/launch.ts reads it as latin1
     keepNames: true, // error messages and instanceof checks by class name keep working
     legalComments: 'linked',
-    define: { REIMAGE_VERSION: JSON.stringify(pkg.version) },
+    define: { REIMAGE_VERSION: JSON.stringify(pkg.version), REIMAGE_BUNDLED: 'true' },
     // Optional peers that dependencies try inside try/catch; absent here, so they stay a failing require().
     external: ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'],
     logLevel: 'warning',
     metafile: true,
+    write: false,
   });
+  // atomic: a CLI starting meanwhile (parallel tests) reads the old bundle or the new one, never half of one
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  for (const f of result.outputFiles) {
+    const tmp = `${f.path}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, f.contents, { mode: f.path === OUT ? 0o755 : 0o644 });
+    fs.renameSync(tmp, f.path);
+  }
   fs.writeFileSync(OUT.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
+  // only a tsc build as new as this bundle runs it (src/cli/launch.ts); without one (image.sh, Dockerfile) no cache
+  if (fs.existsSync(ENTRY) && fs.statSync(ENTRY).mtimeMs <= fs.statSync(OUT).mtimeMs) writeCodeCache();
   return OUT;
 }
 
-module.exports = { bundle, OUT };
+module.exports = { bundle, OUT, CACHE };
 
 if (require.main === module) {
   bundle().then(

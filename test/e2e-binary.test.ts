@@ -84,7 +84,8 @@ describe('lazy loading survives bundling', () => {
   const TRACE = path.join(ROOT, 'test', 'support', 'trace-builtins.js');
   async function builtins(entry: string, args: string[], stdin: string): Promise<string[]> {
     const file = path.join(await makeTempDir('reimage-trace-'), 'builtins.txt');
-    const r = await run(process.execPath, ['-r', TRACE, entry, ...args], { stdin, env: { TRACE_BUILTINS_FILE: file } });
+    // REIMAGE_BUNDLE=0: the tsc build's own modules, not the bundle dist/cli/main.js would run
+    const r = await run(process.execPath, ['-r', TRACE, entry, ...args], { stdin, env: { TRACE_BUILTINS_FILE: file, REIMAGE_BUNDLE: '0' } });
     expect(r.code).toBe(0);
     return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
   }

@@ -1,53 +1,14 @@
 #!/usr/bin/env node
-// Entry point. --help and --version are answered before the pipeline (YAML, jsonpath) is even loaded.
-import { parseFlags } from './flags';
-import { helpText, versionText } from './help';
-import { readAll, StdinProbe, writeAll } from './stdio';
+// Entry point: tunes V8 first (before any code is compiled), then runs the bundle with its code cache when
+// `npm run build` made one (src/cli/launch.ts), else the modules next to this file (src/cli/entry.ts).
+import { tuneV8 } from './v8flags';
+tuneV8();
+import * as path from 'node:path';
+import { runBundle } from './launch';
 
-function early(argv: string[]): string | undefined {
-  try {
-    const { options } = parseFlags(argv);
-    if (options.help) return helpText();
-    if (options.version) return versionText();
-  } catch {
-    // a bad flag is reported by run(), with the same one-line error as every other failure
-  }
-  return undefined;
+/** Set by scripts/bundle.js: inside the bundle, just run. */
+declare const REIMAGE_BUNDLED: boolean | undefined;
+
+if (typeof REIMAGE_BUNDLED !== 'undefined' || runBundle(path.join(__dirname, '..', 'bundle', 'reimage.js'), __filename) === undefined) {
+  require('./entry');
 }
-
-// A write error on stdout/stderr is handled where it happens (or ignored for stderr), never a crash with a stack.
-process.stdout.on('error', () => undefined);
-process.stderr.on('error', () => undefined);
-// With `ulimit -f`, a write past the limit fails with EFBIG instead of killing the process.
-process.on('SIGXFSZ', () => undefined);
-
-async function main(argv: string[]): Promise<number> {
-  const text = early(argv);
-  if (text !== undefined) {
-    await writeAll(process.stdout, text).catch(() => undefined);
-    return 0;
-  }
-  const { run } = require('./app') as typeof import('./app');
-  const probe = new StdinProbe();
-  try {
-    return await run(argv, {
-      readStdin: () => readAll(process.stdin),
-      stdinHasData: (final) => (final ? probe.finalCheck() : probe.hasData()),
-      stdout: (t) => writeAll(process.stdout, t),
-      stderr: (t) => process.stderr.write(t),
-      stderrStream: process.stderr,
-    });
-  } finally {
-    probe.release();
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`reimage: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 70;
-  },
-);

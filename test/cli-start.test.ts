@@ -1,0 +1,92 @@
+/**
+ * How dist/cli/main.js starts (src/cli/main.ts, launch.ts, v8flags.ts): it runs the bundle `npm run build` made with
+ * its V8 code cache, falls back cleanly when V8 rejects the cache or when the bundle is older than the tsc build,
+ * and raises V8's interrupt budget before any code is compiled.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, run } from './support/cli';
+import { makeTempDir } from './support/tmp';
+
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const MAPPINGS = path.join(ROOT, 'examples', 'mappings.json');
+const INPUT = fs.readFileSync(path.join(ROOT, 'examples', 'manifests.yaml'), 'utf8');
+const ARGS = ['-static-json-mappings-file', MAPPINGS, '-verify-static-json-mappings=false', '-no-copy'];
+const DEBUG = { REIMAGE_DEBUG_CODE_CACHE: '1' };
+
+async function offline(main: string, nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  return run(process.execPath, [...nodeArgs, main, ...ARGS], { stdin: INPUT, env: { ...DEBUG, ...env } });
+}
+
+let expected: string;
+beforeAll(async () => {
+  const r = await run(process.execPath, [MAIN, ...ARGS], { stdin: INPUT, env: { REIMAGE_BUNDLE: '0' } });
+  expect(r.code).toBe(0);
+  expected = r.stdout;
+});
+
+test('npm run build made the bundle and its code cache, and dist/cli/main.js runs the bundle with it', async () => {
+  expect(fs.existsSync(path.join(ROOT, 'dist', 'bundle', 'reimage.js.cache'))).toBe(true);
+  const r = await offline(MAIN);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain('reimage: code cache used');
+  expect(r.stdout).toBe(expected);
+});
+
+test('a cache V8 rejects (other flags) or a corrupt one only costs a compile', async () => {
+  const other = await offline(MAIN, ['--max-lazy']);
+  expect(other.stderr).toContain('reimage: code cache rejected');
+  expect(other.code).toBe(0);
+  expect(other.stdout).toBe(expected);
+
+  // a copy of the build whose cache is garbage
+  const dir = await makeTempDir('reimage-start-');
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  const cache = path.join(dir, 'dist', 'bundle', 'reimage.js.cache');
+  fs.writeFileSync(cache, Buffer.alloc(fs.statSync(cache).size, 7));
+  const bad = await offline(path.join(dir, 'dist', 'cli', 'main.js'));
+  expect(bad.stderr).toContain('reimage: code cache rejected');
+  expect(bad.code).toBe(0);
+  expect(bad.stdout).toBe(expected);
+
+  // a tsc build newer than the bundle runs its own modules, not the older bundle
+  const later = new Date(Date.now() + 60_000);
+  fs.utimesSync(path.join(dir, 'dist', 'cli', 'main.js'), later, later);
+  const stale = await offline(path.join(dir, 'dist', 'cli', 'main.js'));
+  expect(stale.stderr).not.toContain('code cache');
+  expect(stale.code).toBe(0);
+  expect(stale.stdout).toBe(expected);
+
+  // no bundle at all: the same
+  fs.rmSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
+  const none = await offline(path.join(dir, 'dist', 'cli', 'main.js'));
+  expect(none.stderr).not.toContain('code cache');
+  expect(none.stdout).toBe(expected);
+});
+
+test('the V8 interrupt budget is raised before code runs, unless the user set one or the input is big', async () => {
+  // A function called 300 times with a 50-iteration loop: TurboFan takes it under V8's default budget, not x16.
+  const hot = (input: number) => `const v = require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'v8flags.js'))});
+v.tuneV8(); v.tuneV8ForInput(${input});
+function f(x) { let s = 0; for (let i = 0; i < 50; i++) s += (x * i) % 7; return s; }
+let t = 0; for (let i = 0; i < 300; i++) t += f(i); console.log(t);`;
+  const optimized = async (nodeArgs: string[], input = 1000) => {
+    const r = await run(process.execPath, ['--trace-opt', ...nodeArgs, '-e', hot(input)]);
+    expect(r.code).toBe(0);
+    return /completed (compiling|optimizing) .*<JSFunction f /.test(r.stdout);
+  };
+  expect(await optimized([])).toBe(false);
+  expect(await optimized(['--interrupt-budget=67584'])).toBe(true);
+  // a big input gets V8's default back
+  expect(await optimized([], 2 << 20)).toBe(true);
+});
+
+test('the container entry sets the same V8 flags before compiling (else its code cache is always rejected)', () => {
+  const { V8_FLAGS } = require(path.join(ROOT, 'dist', 'cli', 'v8flags.js')) as { V8_FLAGS: string };
+  const src = fs.readFileSync(path.join(ROOT, 'scripts', 'container-main.js'), 'utf8');
+  const at = src.indexOf(`setFlagsFromString('${V8_FLAGS}')`);
+  expect(at).toBeGreaterThan(-1);
+  expect(at).toBeLessThan(src.indexOf('new vm.Script'));
+});
