@@ -31,6 +31,23 @@ export interface WireResponse {
   /** Lower-case names; repeated fields joined with ", ". */
   headers: Map<string, string>;
   body: WireBody;
+  /** No body at all (HEAD, 204, 304, Content-Length: 0): `body` is an ended stream, made only if asked for. */
+  empty: boolean;
+}
+
+/** Most registry answers (HEAD, upload POST and PUT) have no body: no stream is built for them unless read. */
+class EmptyResponse implements WireResponse {
+  readonly empty = true;
+  private made: WireBody | undefined;
+  constructor(readonly status: number, readonly statusText: string, readonly headers: Map<string, string>) {}
+  get body(): WireBody {
+    if (!this.made) {
+      this.made = new WireBody(() => undefined, () => undefined);
+      this.made.complete = true;
+      this.made.push(null);
+    }
+    return this.made;
+  }
 }
 
 export interface PoolOptions {
@@ -367,6 +384,16 @@ class Exchange {
       this.framing = { kind: 'close' };
       this.keepAlive = false;
     }
+    const f = this.framing;
+    if (f.kind === 'none' || (f.kind === 'length' && f.left === 0)) {
+      this.response = new EmptyResponse(status, m[3] ?? '', headers);
+      if (!this.requestDone) {
+        this.keepAlive = false;
+        this.stopPump?.();
+      }
+      this.resolve(this.response);
+      return true;
+    }
     const { socket } = this.conn;
     const body = new WireBody(
       () => {
@@ -377,7 +404,7 @@ class Exchange {
         if (!this.responseDone) this.conn.kill();
       },
     );
-    this.response = { status, statusText: m[3] ?? '', headers, body };
+    this.response = { status, statusText: m[3] ?? '', headers, body, empty: false };
     // An early answer to an upload (e.g. 401, 413): the rest of the body is not sent; the connection goes.
     if (!this.requestDone) {
       this.keepAlive = false;
@@ -460,9 +487,11 @@ class Exchange {
   private bodyDone(): void {
     if (this.responseDone) return;
     this.responseDone = true;
-    const body = (this.response as WireResponse).body;
-    body.complete = true;
-    body.push(null);
+    const res = this.response as WireResponse;
+    if (!res.empty) {
+      res.body.complete = true;
+      res.body.push(null);
+    }
     if (this.requestDone) this.finish();
   }
 

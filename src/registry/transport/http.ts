@@ -26,12 +26,15 @@ class WireRegistryResponse implements RegistryResponse {
   readonly status: number;
   readonly statusText: string;
   readonly headers: ResponseHeaders;
-  readonly body: Readable;
-  constructor(res: WireResponse) {
+  readonly empty: boolean;
+  constructor(private readonly res: WireResponse) {
     this.status = res.status;
     this.statusText = res.statusText;
     this.headers = new Headers(res.headers);
-    this.body = res.body;
+    this.empty = res.empty;
+  }
+  get body(): Readable {
+    return this.res.body;
   }
   /** The whole body, for small ones (tokens, errors): past `limit` the stream is dropped and this throws. */
   async bytes(limit = SMALL_BODY_LIMIT): Promise<Buffer> {

@@ -34,6 +34,8 @@ export interface RegistryResponse {
   readonly statusText: string;
   readonly headers: ResponseHeaders;
   readonly body: Readable;
+  /** Known to have no body at all (HEAD, 204, Content-Length: 0): nothing to drain or release. */
+  readonly empty?: boolean;
   text(): Promise<string>;
   json(): Promise<unknown>;
   bytes(): Promise<Buffer>;
@@ -65,6 +67,7 @@ const DRAIN_LIMIT = 64 * 1024;
 
 /** Releases a response we will not read: drains a small body (socket reused), drops a large one. */
 export async function discard(res: RegistryResponse): Promise<void> {
+  if (res.empty === true) return;
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   const length = Number(res.headers.get('content-length') ?? NaN);
