@@ -29,7 +29,7 @@ export interface TransportOptions {
 }
 
 export interface Transport {
-  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → user agent → node:http */
+  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → user agent → HTTP/1.1 (h1.ts) */
   doer: Doer;
   pinger: Pinger;
 }

@@ -1,4 +1,4 @@
-/** Network-level failure classification: undici nests the real error in `cause` (and AggregateError for happy-eyeballs). */
+/** Network-level failure classification, over the error's cause chain (and AggregateError for happy-eyeballs). */
 const TEMPORARY_CODES = new Set([
   'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
@@ -7,7 +7,7 @@ const TEMPORARY_CODES = new Set([
 const TEMPORARY_MESSAGES = [/socket hang up/i, /terminated/i, /other side closed/i, /premature close/i, /unexpected end/i];
 const TLS_MISMATCH = [/wrong version number/i, /packet length too long/i, /ssl3_get_record/i, /unknown protocol/i, /EPROTO/];
 
-// Duck-typed, not instanceof: undici's errors come from Node's realm, which differs from jest's sandbox.
+// Duck-typed, not instanceof: errors can come from another realm than jest's sandbox.
 interface ErrorLike {
   message?: unknown;
   code?: unknown;
