@@ -96,6 +96,9 @@ export class WireBody extends Readable {
 
 type Framing = { kind: 'none' } | { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' };
 
+/** The message ends with its head: no body follows. */
+const bodiless = (f: Framing): boolean => f.kind === 'none' || (f.kind === 'length' && f.left === 0);
+
 function head(req: WireRequest, bodyLength: number | undefined): string {
   if (!TOKEN.test(req.method)) throw new WireError(`invalid HTTP method ${JSON.stringify(req.method)}`, 'ERR_INVALID_HTTP_TOKEN');
   if (req.path === '' || BAD_PATH.test(req.path)) throw new WireError('request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS');
@@ -324,8 +327,10 @@ class Exchange {
         if (rest.length > 0) this.onData(rest);
         return;
       }
-      if (rest.length > 0 && (f.kind === 'none' || (f.kind === 'length' && f.left === 0))) this.keepAlive = false;
-      if (f.kind === 'none' || (f.kind === 'length' && f.left === 0)) this.bodyDone();
+      if (bodiless(f)) {
+        if (rest.length > 0) this.keepAlive = false;
+        this.bodyDone();
+      }
       if (rest.length > 0) this.body(rest);
       return;
     }
@@ -384,18 +389,21 @@ class Exchange {
       this.framing = { kind: 'close' };
       this.keepAlive = false;
     }
-    const f = this.framing;
-    if (f.kind === 'none' || (f.kind === 'length' && f.left === 0)) {
-      this.response = new EmptyResponse(status, m[3] ?? '', headers);
-      if (!this.requestDone) {
-        this.keepAlive = false;
-        this.stopPump?.();
-      }
-      this.resolve(this.response);
-      return true;
+    this.response = bodiless(this.framing)
+      ? new EmptyResponse(status, m[3] ?? '', headers)
+      : { status, statusText: m[3] ?? '', headers, body: this.newBody(), empty: false };
+    // An early answer to an upload (e.g. 401, 413): the rest of the body is not sent; the connection goes.
+    if (!this.requestDone) {
+      this.keepAlive = false;
+      this.stopPump?.();
     }
+    this.resolve(this.response);
+    return true;
+  }
+
+  private newBody(): WireBody {
     const { socket } = this.conn;
-    const body = new WireBody(
+    return new WireBody(
       () => {
         if (!this.responseDone) socket.resume();
       },
@@ -404,14 +412,6 @@ class Exchange {
         if (!this.responseDone) this.conn.kill();
       },
     );
-    this.response = { status, statusText: m[3] ?? '', headers, body, empty: false };
-    // An early answer to an upload (e.g. 401, 413): the rest of the body is not sent; the connection goes.
-    if (!this.requestDone) {
-      this.keepAlive = false;
-      this.stopPump?.();
-    }
-    this.resolve(this.response);
-    return true;
   }
 
   private push(bytes: Buffer): void {
