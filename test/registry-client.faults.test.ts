@@ -13,7 +13,9 @@ const client = (): ImageRegistry => createRegistryClient({ log: silentLogger, re
 const BLOB_GET = match({ method: 'GET', path: /\/blobs\/sha256:/ });
 const MANIFEST_GET = match({ method: 'GET', path: /\/manifests\// });
 const BLOB_PUT = match({ method: 'PUT', path: /\/blobs\/uploads\// });
-const UPLOAD_POST = match({ method: 'POST', path: /\/blobs\/uploads\/$/ });
+// Every upload POST: a plain one, and the mount from the target repository itself that opens most sessions.
+const UPLOAD_POST = match({ method: 'POST', path: /\/blobs\/uploads\/(\?|$)/ });
+const MOUNT_POST = match({ method: 'POST', path: /\/blobs\/uploads\/\?mount=/ });
 const BLOB_HEAD = match({ method: 'HEAD', path: /\/blobs\/sha256:/ });
 const MANIFEST_HEAD = match({ method: 'HEAD', path: /\/manifests\// });
 
@@ -39,7 +41,7 @@ describe('copies through a fault-injecting proxy', () => {
     ['429 with Retry-After on the manifest', 'src', MANIFEST_GET, { status: 429, retryAfter: 1 }],
     ['503 on blob GETs', 'src', BLOB_GET, { status: 503 }, 3],
     ['500 on upload POSTs', 'dst', UPLOAD_POST, { status: 500 }, 2],
-    ['502 on blob HEADs', 'dst', BLOB_HEAD, { status: 502 }, 2],
+    ['502 on the mount POSTs that ask the target for each blob', 'dst', MOUNT_POST, { status: 502 }, 2],
     ['502 on the target manifest HEADs (tag, then index by digest)', 'dst', MANIFEST_HEAD, { status: 502 }, 3],
     ['reset before the response of the target manifest HEADs', 'dst', MANIFEST_HEAD, { reset: 'before-response' }, 2],
     ['reset before the response of blob GETs', 'src', BLOB_GET, { reset: 'before-response' }, 2],
@@ -79,6 +81,39 @@ describe('copies through a fault-injecting proxy', () => {
     expect(srcProxy.count((r) => r.path.includes('/manifests/') && !r.path.includes('/manifests/sha256:'))).toBe(3);
     expect(srcProxy.count((r) => r.path.includes(`/manifests/${img.digest}`))).toBe(0);
     expect((await inspectRaw(dst, `kept${n}/app:v1`)).digest).toBe(img.digest);
+  });
+
+  it('a registry that refuses mounts from the target itself: HEAD, then a plain upload, retried through 502s', async () => {
+    dstProxy.addFault({ match: MOUNT_POST, fault: { status: 400 }, times: Infinity });
+    dstProxy.addFault({ match: BLOB_HEAD, fault: { status: 502 }, times: 2 });
+    dstProxy.reset();
+    const target = `${dstProxy.host}/nomount${++n}/app:v1`;
+    const c = client();
+    const stats = await c.copy(ref(`${srcProxy.host}/f/app:v1`), ref(target), { noClobber: true });
+    expect(stats.digest).toBe(img.digest);
+    expect(stats.blobsUploaded).toBe(6);
+    const mounts = (): number => dstProxy.count((r) => r.method === 'POST' && r.path.includes('?mount='));
+    // At most one mount per blob (those in flight before the first refusal came back), and a HEAD each.
+    expect(mounts()).toBeLessThanOrEqual(6);
+    expect(dstProxy.count((r) => r.method === 'HEAD' && r.path.includes('/blobs/sha256:'))).toBeGreaterThanOrEqual(6 + 2);
+    // The refusal is remembered for the registry: the next image's blobs are not asked for by mount at all.
+    const next = await pushTestImage(src, 'f/next', 'v1', { platforms: 1, layers: 1, layerBytes: 1024 });
+    expect((await c.copy(ref(`${srcProxy.host}/f/next:v1`), ref(`${dstProxy.host}/nomount${n}/next:v1`), { noClobber: true })).blobsUploaded).toBe(2);
+    expect(dstProxy.count((r) => r.method === 'POST' && r.path.includes(`/nomount${n}/next/blobs/uploads/?mount=`))).toBe(0);
+    expect((await inspectRaw(dst, `nomount${n}/app:v1`)).digest).toBe(img.digest);
+  });
+
+  it('a blob the target repository holds (another tag) is found by the mount from itself: no HEAD, no upload', async () => {
+    const target = `${dstProxy.host}/shared${++n}/app`;
+    await client().copy(ref(`${srcProxy.host}/f/app:v1`), ref(`${target}:v1`), { noClobber: true });
+    // One platform of the same build: its blobs are all in the target repository already, under v1's index.
+    const other = await pushTestImage(src, 'f/other', 'v1', { platforms: 1, layers: 2, layerBytes: 200 * 1024, seed: 'f/app:v1' });
+    dstProxy.reset();
+    const stats = await client().copy(ref(`${srcProxy.host}/f/other:v1`), ref(`${target}:v2`), { noClobber: true });
+    expect(stats.digest).toBe(other.digest);
+    expect(dstProxy.count((r) => r.method === 'HEAD' && r.path.includes('/blobs/'))).toBe(0);
+    expect(stats).toMatchObject({ blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 3, bytesUploaded: 0 });
+    expect((await inspectRaw(dst, `shared${n}/app:v2`)).digest).toBe(other.digest);
   });
 
   it('fails with a clear error when a fault persists', async () => {

@@ -27,7 +27,7 @@ const client = (extra: Partial<RegistryClientOptions> = {}): ImageRegistry =>
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const b64url = (x: string): string => Buffer.from(x).toString('base64url');
 
-const UPLOAD_POST = match({ method: 'POST', path: /\/blobs\/uploads\/$/ });
+const UPLOAD_POST = match({ method: 'POST', path: /\/blobs\/uploads\/(\?|$)/ });
 const BLOB_GET = match({ method: 'GET', path: /\/blobs\/sha256:/ });
 const MANIFEST_GET = match({ method: 'GET', path: /\/manifests\// });
 const MANIFEST_HEAD = match({ method: 'HEAD', path: /\/manifests\// });

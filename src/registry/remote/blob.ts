@@ -23,10 +23,15 @@ function locationOf(res: RegistryResponse, what: string): string {
   return location;
 }
 
-/** Cross-repository mount: true when done (201); otherwise the upload session the registry opened instead (202). */
+/**
+ * Mount (from another repository, or from `dst` itself to ask whether it holds the blob): true when done (201);
+ * otherwise the upload session the registry opened instead (202).
+ */
 export async function mountBlob(ctx: RemoteContext, dst: Repo, digest: string, from: Repo): Promise<{ mounted: true } | { mounted: false; location: string }> {
   const url = `${uploadsPath(dst)}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`;
-  const res = await ctx.doer({ method: 'POST', url, registry: dst.registry, scopes: [...pushScope(dst), ...pullScope(from)] });
+  // From itself: the push token covers the pull (and a second scope would ask for another token).
+  const scopes = from.repository === dst.repository ? pushScope(dst) : [...pushScope(dst), ...pullScope(from)];
+  const res = await ctx.doer({ method: 'POST', url, registry: dst.registry, scopes });
   if (res.status === 201) {
     await discard(res);
     return { mounted: true };

@@ -47,6 +47,8 @@ export class Copier {
   private readonly children = new Map<string, Promise<void>>();
   /** "registry@digest" → a repository there known (this run) to hold the blob: a mount source for other repos. */
   private readonly seenAt = new Map<string, string>();
+  /** Registries that refused a mount from the target repository itself: HEAD + POST there from then on. */
+  private readonly noSelfMount = new Set<string>();
   private readonly streams: Semaphore;
   constructor(private readonly ctx: RemoteContext) {
     this.streams = new Semaphore(ctx.streams ?? 8);
@@ -115,29 +117,34 @@ export class Copier {
   }
 
   /**
-   * Mount where a repository on the target registry holds the blob (the source, or one this run filled):
-   * a 201 answers "there now" in one request where HEAD + POST take two. Otherwise, or when the mount is
-   * refused, HEAD at the target (0 uploads for what it already holds), then stream GET → PUT.
+   * One POST asks for a mount: from a repository on the target registry known to hold the blob (the source,
+   * or one this run filled), else from the target repository itself. A 201 answers "there now"; a 202 opens the
+   * upload session. A self-mount thus does what HEAD + POST did in one request (distribution, Harbor, GHCR,
+   * Artifact Registry and Docker Hub link a blob the repository holds; a registry that ignores mounts answers
+   * 202, and the blob is uploaded again, deduplicated by digest). After a refused mount, or a cross-repository
+   * one that opened a session instead, HEAD at the target (0 uploads for what it already holds), then stream GET → PUT.
    */
   private async transferBlob(ctx: RemoteContext, src: Repo, desc: Descriptor, dst: Repo, run: CopyRun): Promise<BlobOutcome> {
     const { digest } = desc;
     let location: string | undefined;
     // Images copied to separate repositories often share base layers.
     const known = this.seenAt.get(`${dst.registry}@${digest}`);
-    const from = src.registry === dst.registry ? src : known !== undefined ? { registry: dst.registry, repository: known } : undefined;
-    if (from && from.repository !== dst.repository) {
+    const near = src.registry === dst.registry ? src : known !== undefined ? { registry: dst.registry, repository: known } : undefined;
+    const cross = near !== undefined && near.repository !== dst.repository;
+    if (cross || !this.noSelfMount.has(dst.registry)) {
       try {
-        const m = await mountBlob(ctx, dst, digest, from);
-        if (m.mounted) return 'mounted';
+        const m = await mountBlob(ctx, dst, digest, cross ? near : dst);
+        if (m.mounted) return cross ? 'mounted' : 'skipped';
         location = m.location;
       } catch (e) {
         // A mount is an optimisation: a refusal (e.g. no pull access to the other repository) means upload.
         if (isTemporary(e)) throw e;
-        ctx.log?.debug('blob mount refused, uploading instead', { digest, from: from.repository, error: e instanceof Error ? e.message : String(e) });
+        if (!cross) this.noSelfMount.add(dst.registry);
+        ctx.log?.debug('blob mount refused, uploading instead', { digest, from: cross ? near.repository : dst.repository, error: e instanceof Error ? e.message : String(e) });
       }
     }
     // A session a refused mount opened is left to the registry's purge (a DELETE would cost a request).
-    if (await blobExists(ctx, dst, digest)) return 'skipped';
+    if ((cross || location === undefined) && (await blobExists(ctx, dst, digest))) return 'skipped';
     return this.streams.run(() => this.streamBlob(ctx, src, desc, dst, location, run));
   }
 
