@@ -262,3 +262,40 @@ test('a body nobody reads is not emitted as an unhandled error when its connecti
   expect(res.body.destroyed).toBe(true);
   await expect(read(res)).rejects.toThrow();
 });
+
+describe('read buffers lent to an upload', () => {
+  // A GET body piped into a PUT that lends it, as a blob copy does: every byte arrives intact, and the pool reads
+  // into the buffers the upload gave back instead of fresh memory each time.
+  async function copyThrough(lendBody: boolean, bytes: number): Promise<{ sent: string; got: string; fresh: number }> {
+    const blob = randomBytes(bytes);
+    const src = await httpServer((_rq, res) => res.end(blob));
+    const dst = await httpServer((rq, res) => {
+      const h = createHash('sha256');
+      rq.on('data', (c: Buffer) => h.update(c));
+      rq.on('end', () => res.end(h.digest('hex')));
+    });
+    const p = pool();
+    const alloc = jest.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const res = await p.request(req(src.port));
+      const put = await p.request(req(dst.port, { method: 'PUT', body: res.body, headers: { 'content-length': String(bytes) }, lendBody }));
+      const got = (await read(put)).toString();
+      return { sent: createHash('sha256').update(blob).digest('hex'), got, fresh: alloc.mock.calls.filter((c) => c[0] === 512 * 1024).length };
+    } finally {
+      alloc.mockRestore();
+    }
+  }
+
+  test('a lent body is reused, byte for byte', async () => {
+    const lent = await copyThrough(true, 48 << 20);
+    expect(lent.got).toBe(lent.sent);
+    // 48 MiB in 512 KiB reads is at least 96 reads; those the upload gave back are read into again.
+    expect(lent.fresh).toBeLessThan(48);
+  });
+
+  test('a body that is not lent is never reused (the control)', async () => {
+    const kept = await copyThrough(false, 16 << 20);
+    expect(kept.got).toBe(kept.sent);
+    expect(kept.fresh).toBeGreaterThanOrEqual(16);
+  });
+});

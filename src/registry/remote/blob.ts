@@ -49,11 +49,14 @@ export async function startUpload(ctx: RemoteContext, dst: Repo): Promise<string
   return locationOf(res, `starting upload to ${dst.registry}/${dst.repository}`);
 }
 
-/** Completes an upload session with one PUT carrying the whole blob (bytes, or a stream fed from the source). */
-export async function finishUpload(ctx: RemoteContext, dst: Repo, location: string, digest: string, body: RequestBody, size: number): Promise<void> {
+/**
+ * Completes an upload session with one PUT carrying the whole blob (bytes, or a stream fed from the source).
+ * `lend`: the stream's chunks are kept by nobody else (see RegistryRequest.lendBody).
+ */
+export async function finishUpload(ctx: RemoteContext, dst: Repo, location: string, digest: string, body: RequestBody, size: number, lend = false): Promise<void> {
   const url = addQuery(location, 'digest', digest);
   const res = await ctx.doer({
-    method: 'PUT', url, registry: dst.registry, scopes: pushScope(dst), body,
+    method: 'PUT', url, registry: dst.registry, scopes: pushScope(dst), body, ...(lend ? { lendBody: true } : {}),
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
   });
   if (res.status !== 201 && res.status !== 204) throw await errorFromResponse('PUT', url.startsWith('/') ? `${dst.registry}${url}` : url, res, `uploading blob ${digest}`);

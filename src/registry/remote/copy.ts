@@ -172,7 +172,8 @@ export class Copier {
     // Source socket → upload socket, hashed on the way; the blob is never held whole.
     const hash = tapDigest(res.body, (n) => run.bytes(n));
     try {
-      await finishUpload(ctx, dst, session.value, digest, res.body, size);
+      // The tap hashes each chunk as it passes; nothing else keeps one, so the wire layer may reuse their memory.
+      await finishUpload(ctx, dst, session.value, digest, res.body, size, true);
     } catch (e) {
       res.body.destroy();
       // A refusal before any byte moved (e.g. a downgrade) is final, whatever the source stream did.

@@ -80,6 +80,7 @@ export function httpDoer(opts: HttpOptions = {}): Doer {
         path: `${u.pathname}${u.search}`,
         headers: { 'accept-encoding': 'identity', ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(req.lendBody === true ? { lendBody: true } : {}),
       });
       return new WireRegistryResponse(res);
     } catch (e) {

@@ -16,6 +16,11 @@ export interface RegistryRequest {
   scopes?: string[];
   /** The body carries a credential (the OAuth2 token POST): it is never replayed to another origin. */
   secret?: boolean;
+  /**
+   * A streamed body whose chunks nobody else keeps once sent (a blob GET piped into its PUT): the wire layer may
+   * reuse the memory of the chunks it read itself.
+   */
+  lendBody?: boolean;
   /** Part of an operation that owns the retry budget: no layer retries it on its own (nor its ping or token). */
   once?: boolean;
 }
