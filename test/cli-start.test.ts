@@ -90,3 +90,27 @@ test('the container entry sets the same V8 flags before compiling (else its code
   expect(at).toBeGreaterThan(-1);
   expect(at).toBeLessThan(src.indexOf('new vm.Script'));
 });
+
+describe('a run that stops with nothing left to wait for', () => {
+  // stdin replaced by a stream that never ends and holds no handle: the run awaits it forever, and Node would exit
+  // 0 with empty stdout (kpt then deletes the package). The CLI says so and exits 70 instead.
+  const preload = async (): Promise<string> => {
+    const dir = await makeTempDir('stall');
+    const file = path.join(dir, 'stall-stdin.js');
+    fs.writeFileSync(file, "Object.defineProperty(process, 'stdin', { value: new (require('node:stream').Readable)({ read() {} }) });\n");
+    return file;
+  };
+
+  it.each([['the bundle', {}], ['the modules', { REIMAGE_BUNDLE: '0' }]])('%s: exit 70, nothing on stdout, one line naming it', async (_name, env) => {
+    const r = await run(process.execPath, ['-r', await preload(), MAIN, ...ARGS], { stdin: INPUT, env });
+    expect(r.code).toBe(70);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('reimage: internal error: the run stopped before it finished (nothing was left to wait for); no output was written\n');
+  });
+
+  it('the control: without the preload the same run succeeds', async () => {
+    const r = await run(process.execPath, [MAIN, ...ARGS], { stdin: INPUT });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(expected);
+  });
+});

@@ -46,11 +46,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let settled = false;
+// Node exits 0 when nothing is left to wait for, even with the run unfinished (a promise nobody will settle):
+// with nothing on stdout, kpt would then delete the package. That is an internal error, said as one.
+process.on('exit', (code) => {
+  if (settled || code !== 0) return;
+  process.stderr.write('reimage: internal error: the run stopped before it finished (nothing was left to wait for); no output was written\n');
+  process.exitCode = 70;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (e: unknown) => {
+    settled = true;
     process.stderr.write(`reimage: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 70;
   },
