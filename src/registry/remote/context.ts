@@ -75,6 +75,10 @@ export async function readBody(res: RegistryResponse, method: string, url: strin
 
 /** Adds a query parameter to an upload Location, which may be relative and may already carry state. */
 export function addQuery(location: string, key: string, value: string): string {
+  // The common shape (an opaque session path and query, no fragment, the key not there yet): append it.
+  if (!location.includes('#') && !location.includes(`${key}=`) && /^[\x21-\x7e]+$/.test(location)) {
+    return `${location}${location.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`;
+  }
   const absolute = /^https?:\/\//i.test(location);
   const u = new URL(location, 'http://relative.invalid');
   u.searchParams.set(key, value);

@@ -74,7 +74,7 @@ const READ_BYTES = 512 * 1024;
 /** Read buffers a pool keeps for reuse: 16 MiB at most. */
 const SPARE_BUFFERS = 32;
 const MAX_CHUNK_LINE = 4096;
-/** An idle connection is closed after this long (registries drop theirs after 60 s or more). */
+/** An idle connection is not reused after this long (registries drop theirs after 60 s or more). */
 const IDLE_MS = 20_000;
 /** Chunks gathered before one corked (writev) write of a streamed request body. */
 const BATCH_BYTES = 1 << 20;
@@ -82,6 +82,21 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible ASCII, obs-text, space and tab (what node:http allows too); never CR, LF or NUL.
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const BAD_PATH = /[^\x21-\x7e]/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
+
+/**
+ * Field names checked once each: a registry sends the same dozen on every answer, and a request the same few.
+ * Bounded, so a hostile server inventing names costs a regexp test per name, as it would without the cache.
+ */
+const NAMES = new Map<string, string>();
+function fieldName(raw: string): string | undefined {
+  const known = NAMES.get(raw);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(raw)) return undefined;
+  const key = raw.toLowerCase();
+  if (NAMES.size < 256) NAMES.set(raw, key);
+  return key;
+}
 
 /** The body of a response: a Node stream that frees its connection as soon as the last byte is in. */
 export class WireBody extends Readable {
@@ -112,7 +127,7 @@ function head(req: WireRequest, bodyLength: number | undefined): string {
   let s = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
   for (const name of Object.keys(req.headers)) {
     const value = req.headers[name] as string;
-    if (!TOKEN.test(name)) throw new WireError(`invalid header name ${JSON.stringify(name)}`, 'ERR_INVALID_HTTP_TOKEN');
+    if (fieldName(name) === undefined) throw new WireError(`invalid header name ${JSON.stringify(name)}`, 'ERR_INVALID_HTTP_TOKEN');
     if (BAD_VALUE.test(value)) throw new WireError(`invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR');
     if (name === 'host' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection') continue;
     s += `${name}: ${value}\r\n`;
@@ -206,6 +221,8 @@ class Conn {
   exchange: Exchange | undefined;
   reused = false;
   dead = false;
+  /** When it went back to the pool (Date.now()). */
+  idleSince = 0;
   constructor(readonly socket: Socket, readonly origin: Origin, private readonly pool: WirePool, readonly buffers: BufferPool) {
     socket.on('data', (d: Buffer) => this.onBytes(d));
     socket.on('error', (e) => this.fail(e));
@@ -261,7 +278,6 @@ class Exchange {
 
   start(): void {
     const { socket } = this.conn;
-    socket.setTimeout(this.timeoutMs);
     const body = this.req.body;
     let text: string;
     try {
@@ -388,8 +404,9 @@ class Exchange {
 
   /** Parses the status line and fields; false when the exchange was aborted. */
   private parseHead(text: string): boolean {
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/.exec(lines[0] as string);
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const m = STATUS_LINE.exec(text.slice(0, eol));
     if (!m) {
       this.abort(new WireError('malformed HTTP status line', 'HPE_INVALID_CONSTANT'));
       return false;
@@ -403,18 +420,19 @@ class Exchange {
       return true;
     }
     const headers = new Map<string, string>();
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) {
+    for (let at = eol + 2; at < text.length + 2; ) {
+      let end = text.indexOf('\r\n', at);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', at);
+      const key = colon > at && colon < end ? fieldName(text.slice(at, colon)) : undefined;
+      if (key === undefined) {
         this.abort(new WireError('malformed response header field', 'HPE_INVALID_HEADER_TOKEN'));
         return false;
       }
-      const key = name.toLowerCase();
-      const value = line.slice(colon + 1).trim();
+      const value = text.slice(colon + 1, end).trim();
       const prev = headers.get(key);
       headers.set(key, prev === undefined ? value : `${prev}, ${value}`);
+      at = end + 2;
     }
     if (m[1] === '0' || /(^|,)\s*close\s*(,|$)/i.test(headers.get('connection') ?? '')) this.keepAlive = false;
     const te = headers.get('transfer-encoding');
@@ -610,9 +628,14 @@ export class WirePool {
   }
 
   private acquire(origin: Origin, fresh: boolean, use: (c: Conn) => void): void {
+    const now = fresh ? 0 : Date.now();
     while (!fresh && origin.idle.length > 0) {
       const c = origin.idle.pop() as Conn;
       if (c.dead) continue;
+      if (now - c.idleSince > IDLE_MS) {
+        c.kill(); // idle long enough that the server may be closing it: not worth the race
+        continue;
+      }
       c.reused = true;
       c.socket.ref();
       return use(c);
@@ -638,6 +661,9 @@ export class WirePool {
     if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
+    // One idle timer per connection, refreshed by every read and write: it covers the wait for each response
+    // and every stall of either body. An idle connection is dropped at its next use instead (see acquire).
+    socket.setTimeout(this.opts.timeoutMs);
     conn = new Conn(socket, origin, this, this.buffers);
     return conn;
   }
@@ -654,7 +680,7 @@ export class WirePool {
       c.reused = true;
       return next(c);
     }
-    c.socket.setTimeout(IDLE_MS);
+    c.idleSince = Date.now();
     c.socket.unref();
     c.origin.idle.push(c);
   }

@@ -11,6 +11,8 @@ export interface HttpOptions {
   maxSockets?: number;
   /** For tests: sees every request as it goes on the wire. */
   tap?: (req: RegistryRequest) => void;
+  /** Sent on every request (it replaces any the caller set). */
+  userAgent?: string;
 }
 
 const SMALL_BODY_LIMIT = 16 << 20;
@@ -65,20 +67,30 @@ class WireRegistryResponse implements RegistryResponse {
  */
 export function httpDoer(opts: HttpOptions = {}): Doer {
   const pool = new WirePool({ timeoutMs: opts.timeoutMs ?? 60_000, maxSockets: opts.maxSockets ?? 32 });
+  const origins = new Map<string, Target>();
   return async (req) => {
-    opts.tap?.(req);
-    const u = new URL(req.url);
-    const secure = u.protocol === 'https:';
-    if (!secure && u.protocol !== 'http:') throw new RegistryError(`${req.method} ${safeUrl(req.url)}: unsupported protocol ${u.protocol}`, { method: req.method, url: req.url, temporary: false });
+    const headers: Record<string, string> = opts.userAgent ? { 'accept-encoding': 'identity', ...req.headers, 'user-agent': opts.userAgent } : { 'accept-encoding': 'identity', ...req.headers };
+    opts.tap?.({ ...req, headers });
+    const at = split(req.url);
+    let target = at ? origins.get(at.origin) : undefined;
+    if (target === undefined) {
+      target = targetOf(req.method, req.url);
+      if (at && origins.size < 64) origins.set(at.origin, target);
+    }
+    let path = at?.rest;
+    if (path === undefined) {
+      const u = new URL(req.url);
+      path = `${u.pathname}${u.search}`;
+    }
     try {
       const res = await pool.request({
-        secure,
-        host: u.hostname.replace(/^\[|\]$/g, ''),
-        port: u.port ? Number(u.port) : secure ? 443 : 80,
-        authority: u.host,
+        secure: target.secure,
+        host: target.host,
+        port: target.port,
+        authority: target.authority,
         method: req.method,
-        path: `${u.pathname}${u.search}`,
-        headers: { 'accept-encoding': 'identity', ...req.headers },
+        path,
+        headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.lendBody === true ? { lendBody: true } : {}),
       });
@@ -89,4 +101,30 @@ export function httpDoer(opts: HttpOptions = {}): Doer {
       });
     }
   };
+}
+
+interface Target {
+  secure: boolean;
+  host: string;
+  port: number;
+  authority: string;
+}
+
+function targetOf(method: string, url: string): Target {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  if (!secure && u.protocol !== 'http:') throw new RegistryError(`${method} ${safeUrl(url)}: unsupported protocol ${u.protocol}`, { method, url, temporary: false });
+  return { secure, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : secure ? 443 : 80, authority: u.host };
+}
+
+// An origin without userinfo, then a path and query that the URL parser would leave exactly as they are: nothing
+// it percent-encodes (space, quote, <, >, backtick, braces; a quote in the query), no backslash, no dot segment,
+// no fragment. Anything else takes `new URL` (the requests a copy makes all match: one parse per origin, not per request).
+const FAST_URL = /^(https?:\/\/[A-Za-z0-9.\-[\]:]+)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?)$/;
+const DOT_SEGMENT = /\/\.{1,2}(?:[/?]|$)|%2e/i;
+
+function split(url: string): { origin: string; rest: string } | undefined {
+  const m = FAST_URL.exec(url);
+  if (!m || DOT_SEGMENT.test(m[2] as string)) return undefined;
+  return { origin: m[1] as string, rest: m[2] as string };
 }

@@ -12,7 +12,7 @@ import { withRedirects } from './redirect';
 import type { RetryPolicy } from './retry';
 import { DEFAULT_RETRY, withRetry } from './retry';
 import type { Doer } from './types';
-import { defaultUserAgent, withUserAgent } from './useragent';
+import { defaultUserAgent } from './useragent';
 
 export interface TransportOptions {
   keychain: Keychain;
@@ -29,7 +29,7 @@ export interface TransportOptions {
 }
 
 export interface Transport {
-  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → user agent → HTTP/1.1 (h1.ts) */
+  /** scheme (no https → http) → auth → redirects → retry → run-wide limit → cleartext guard → HTTP/1.1 (h1.ts, with the user agent) */
   doer: Doer;
   pinger: Pinger;
 }
@@ -42,9 +42,9 @@ export function createTransport(opts: TransportOptions): Transport {
     maxSockets: opts.maxSockets ?? 2 * semaphore.size + 2,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.tap ? { tap: opts.tap } : {}),
+    userAgent: opts.userAgent ?? defaultUserAgent(),
   });
-  const base = withUserAgent(wire, opts.userAgent ?? defaultUserAgent());
-  const limited = withLimit(withCleartextGuard(withRateLimitLog(base, opts.log), isInsecure), semaphore);
+  const limited = withLimit(withCleartextGuard(withRateLimitLog(wire, opts.log), isInsecure), semaphore);
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
   const plain = withRedirects(retried, { isInsecure });
   const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });

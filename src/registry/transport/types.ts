@@ -60,7 +60,8 @@ export function isReplayable(req: RegistryRequest): boolean {
 
 export function withHeaders(req: RegistryRequest, headers: Record<string, string | undefined>): RegistryRequest {
   const merged: Record<string, string> = { ...req.headers };
-  for (const [k, v] of Object.entries(headers)) {
+  for (const k in headers) {
+    const v = headers[k];
     if (v === undefined) delete merged[k];
     else merged[k] = v;
   }

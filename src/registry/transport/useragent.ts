@@ -1,11 +1,6 @@
 import { packageVersion } from '../../util/version';
-import type { Doer } from './types';
-import { withHeaders } from './types';
 
+/** The User-Agent every registry request carries (the wire layer, http.ts, sets it). */
 export function defaultUserAgent(): string {
   return `reimage/${packageVersion()}`;
-}
-
-export function withUserAgent(inner: Doer, userAgent: string): Doer {
-  return (req) => inner(withHeaders(req, { 'user-agent': userAgent }));
 }
