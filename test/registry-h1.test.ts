@@ -299,3 +299,14 @@ describe('read buffers lent to an upload', () => {
     expect(kept.fresh).toBeGreaterThanOrEqual(16);
   });
 });
+
+test('a connection idle longer than idleMs is not reused: the next request opens a new one', async () => {
+  const srv = await httpServer((_rq, res) => res.end('ok'));
+  const p = new WirePool({ timeoutMs: 5000, maxSockets: 8, idleMs: 40 });
+  expect((await read(await p.request(req(srv.port)))).toString()).toBe('ok');
+  expect((await read(await p.request(req(srv.port)))).toString()).toBe('ok');
+  expect(srv.connections()).toBe(1); // the control: reused at once
+  await new Promise((r) => setTimeout(r, 80));
+  expect((await read(await p.request(req(srv.port)))).toString()).toBe('ok');
+  expect(srv.connections()).toBe(2);
+});

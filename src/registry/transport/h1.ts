@@ -60,6 +60,8 @@ export interface PoolOptions {
   timeoutMs: number;
   /** Connections per origin, busy or idle; further requests wait for one. */
   maxSockets: number;
+  /** An idle connection is not reused after this long; default 20 s (registries drop theirs after 60 s or more). */
+  idleMs?: number;
 }
 
 /** A network fault with a code, classified like the socket errors Node raises (see neterror.ts). */
@@ -74,7 +76,6 @@ const READ_BYTES = 512 * 1024;
 /** Read buffers a pool keeps for reuse: 16 MiB at most. */
 const SPARE_BUFFERS = 32;
 const MAX_CHUNK_LINE = 4096;
-/** An idle connection is not reused after this long (registries drop theirs after 60 s or more). */
 const IDLE_MS = 20_000;
 /** Chunks gathered before one corked (writev) write of a streamed request body. */
 const BATCH_BYTES = 1 << 20;
@@ -632,7 +633,7 @@ export class WirePool {
     while (!fresh && origin.idle.length > 0) {
       const c = origin.idle.pop() as Conn;
       if (c.dead) continue;
-      if (now - c.idleSince > IDLE_MS) {
+      if (now - c.idleSince > (this.opts.idleMs ?? IDLE_MS)) {
         c.kill(); // idle long enough that the server may be closing it: not worth the race
         continue;
       }
