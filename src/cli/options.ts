@@ -76,7 +76,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   gcpKmsKey: '',
   kmsEndpoint: '',
   insecureRegistries: [],
-  concurrency: 8,
+  concurrency: 16,
   registryTimeoutMs: 60_000,
   registryAttempts: 5,
   ...SUPPLY_DEFAULTS,

@@ -174,7 +174,7 @@ class RegistryClient implements ImageRegistry {
 }
 
 export function createRegistryClient(opts: RegistryClientOptions): ImageRegistry {
-  const concurrency = opts.concurrency ?? 8;
+  const concurrency = opts.concurrency ?? 16;
   const retry = opts.retry ?? DEFAULT_RETRY;
   const keychain = opts.keychain ?? defaultKeychain({ log: opts.log, ...(opts.dockerConfigDir ? { configDir: opts.dockerConfigDir } : {}) });
   const { doer } = createTransport({
