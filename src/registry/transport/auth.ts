@@ -3,10 +3,10 @@ import type { AuthConfig, Authenticator, Keychain } from '../auth/authenticator'
 import { isAnonymous } from '../auth/authenticator';
 import type { Challenge } from './challenge';
 import { mergeScopes, parseChallenge } from './challenge';
-import type { Pinger } from './ping';
+import type { Pinger, PingResult } from './ping';
 import type { Token } from './token';
 import { basicHeader, fetchToken } from './token';
-import type { Doer, RegistryResponse } from './types';
+import type { Doer, RegistryRequest, RegistryResponse } from './types';
 import { discard, isReplayable, withHeaders } from './types';
 
 export interface AuthOptions {
@@ -35,6 +35,24 @@ class RegistryAuth {
     return this.authenticator.then((a) => a.authorization());
   }
 
+  /** The header when it needs no wait (none for an open registry, or a live token that covers `scopes`); else null. */
+  cached(challenge: Challenge, scopes: string[]): string | undefined | null {
+    if (challenge.scheme === 'none') return undefined;
+    if (challenge.scheme !== 'bearer') return null;
+    const key = scopes.join(' ');
+    const now = Date.now();
+    const known = this.live.get(this.coveredBy.get(key) ?? key);
+    if (known && known.expiresAt > now) return `Bearer ${known.token}`;
+    for (const [held, t] of this.live) {
+      // Any live token whose scopes cover this request will do (a push token also serves pulls).
+      if (t.expiresAt > now && (held === key || mergeScopes(held.split(' '), scopes).join(' ') === held)) {
+        this.coveredBy.set(key, held);
+        return `Bearer ${t.token}`;
+      }
+    }
+    return null;
+  }
+
   async header(challenge: Challenge, scopes: string[], fresh: boolean, once: boolean): Promise<string | undefined> {
     if (challenge.scheme === 'none') return undefined;
     if (challenge.scheme === 'basic') {
@@ -44,16 +62,8 @@ class RegistryAuth {
     const key = scopes.join(' ');
     if (!fresh) {
       // Synchronous up to the fetch, so concurrent requests share one token request per scope set.
-      const now = Date.now();
-      const known = this.live.get(this.coveredBy.get(key) ?? key);
-      if (known && known.expiresAt > now) return `Bearer ${known.token}`;
-      for (const [held, t] of this.live) {
-        // Any live token whose scopes cover this request will do (a push token also serves pulls).
-        if (t.expiresAt > now && (held === key || mergeScopes(held.split(' '), scopes).join(' ') === held)) {
-          this.coveredBy.set(key, held);
-          return `Bearer ${t.token}`;
-        }
-      }
+      const known = this.cached(challenge, scopes);
+      if (known !== null) return known;
       const pending = this.pending.get(key);
       if (pending) return `Bearer ${(await pending).token}`;
     }
@@ -89,22 +99,37 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     if (!a) registries.set(r, (a = new RegistryAuth(r, opts)));
     return a;
   };
-  return async (req) => {
-    if (!req.registry) return inner(req);
+  const authorize = (req: RegistryRequest, { scheme, challenge }: PingResult): Promise<RegistryResponse> => {
     const once = req.once ?? false;
-    const { scheme, challenge } = await opts.pinger.ping(req.registry, once);
     // Credentials go to the registry's own origin only: same host over another scheme is another server.
     // (The string test is the common case: a path the scheme layer completed.)
     const own = `${scheme}://${req.registry}`;
-    if (!req.url.startsWith(`${own}/`) && new URL(req.url).origin !== new URL(own).origin) return inner(req);
-    const auth = forRegistry(req.registry);
+    if (!req.url.startsWith(`${own}/`)) {
+      let other: boolean;
+      try {
+        other = new URL(req.url).origin !== new URL(own).origin;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (other) return inner(req);
+    }
+    const auth = forRegistry(req.registry as string);
     const scopes = challenge.scheme === 'bearer' ? mergeScopes(req.scopes, challenge.scopes) : (req.scopes ?? []);
     const send = (header: string | undefined): Promise<RegistryResponse> => inner(header === undefined ? req : withHeaders(req, { authorization: header }));
-    const res = await send(await auth.header(challenge, scopes, false, once));
-    if (res.status !== 401 || !isReplayable(req)) return res;
-    const again = parseChallenge(res.headers.get('www-authenticate'));
-    if (again.scheme !== 'bearer') return res;
-    await discard(res);
-    return send(await auth.header(again, mergeScopes(scopes, again.scopes), true, once));
+    // A live token (or none needed): no wait before the request. Else the token is fetched first.
+    const now = auth.cached(challenge, scopes);
+    const first = now !== null ? send(now) : auth.header(challenge, scopes, false, once).then(send);
+    return first.then(async (res) => {
+      if (res.status !== 401 || !isReplayable(req)) return res;
+      const again = parseChallenge(res.headers.get('www-authenticate'));
+      if (again.scheme !== 'bearer') return res;
+      await discard(res);
+      return send(await auth.header(again, mergeScopes(scopes, again.scopes), true, once));
+    });
+  };
+  return (req) => {
+    if (!req.registry) return inner(req);
+    const known = opts.pinger.settled(req.registry);
+    return known ? authorize(req, known) : opts.pinger.ping(req.registry, req.once ?? false).then((p) => authorize(req, p));
   };
 }

@@ -4,7 +4,7 @@ import { downgradeError } from './cleartext';
 import type { Challenge } from './challenge';
 import { parseChallenge } from './challenge';
 import { isTlsMismatch } from './neterror';
-import type { Doer } from './types';
+import type { Doer, RegistryRequest, RegistryResponse } from './types';
 import { discard } from './types';
 import { isLoopbackHost } from '../../util/net';
 
@@ -38,8 +38,8 @@ function hostOf(registry: string): string {
  */
 export class Pinger {
   private readonly cache = new Map<string, Promise<PingResult>>();
-  /** Schemes learnt so far, for synchronous checks. */
-  private readonly known = new Map<string, 'http' | 'https'>();
+  /** Answers in so far: each request after the first reads them without waiting a turn of the event loop. */
+  private readonly known = new Map<string, PingResult>();
   private readonly insecure: Set<string>;
   constructor(private readonly opts: PingerOptions) {
     this.insecure = new Set(opts.insecureRegistries ?? []);
@@ -50,13 +50,18 @@ export class Pinger {
     return this.insecure.has(host);
   }
 
+  /** The registry's answer, if it is in already. */
+  settled(registry: string): PingResult | undefined {
+    return this.known.get(registry);
+  }
+
   /** `once`: the caller's operation owns the retry budget, so a first ping is tried once. */
   ping(registry: string, once = false): Promise<PingResult> {
     let p = this.cache.get(registry);
     if (!p) {
       p = this.discover(registry, once);
       this.cache.set(registry, p);
-      p.then((r) => this.known.set(registry, r.scheme), () => undefined);
+      p.then((r) => this.known.set(registry, r), () => undefined);
       // A failed ping may be transient; let a later request try again.
       p.catch(() => this.cache.delete(registry));
     }
@@ -96,14 +101,23 @@ export class Pinger {
  * `http://` Locations would otherwise get the credentials and the bytes in clear text.
  */
 export function withScheme(inner: Doer, pinger: Pinger): Doer {
-  return async (req) => {
-    if (!req.registry) return inner(req);
-    const { scheme } = await pinger.ping(req.registry, req.once);
+  const step = (req: RegistryRequest, scheme: 'http' | 'https'): Promise<RegistryResponse> => {
     if (req.url.startsWith('/')) return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
-    const target = new URL(req.url);
+    let target: URL;
+    try {
+      target = new URL(req.url);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (scheme === 'https' && target.protocol === 'http:' && !pinger.isInsecure(target.host)) {
-      throw downgradeError(req.method, req.url, `https://${req.registry}`);
+      return Promise.reject(downgradeError(req.method, req.url, `https://${req.registry}`));
     }
     return inner(req);
+  };
+  return (req) => {
+    if (!req.registry) return inner(req);
+    const known = pinger.settled(req.registry);
+    if (known) return step(req, known.scheme);
+    return pinger.ping(req.registry, req.once).then(({ scheme }) => step(req, scheme));
   };
 }
