@@ -77,6 +77,8 @@ const READ_BYTES = 512 * 1024;
 const SPARE_BUFFERS = 32;
 const MAX_CHUNK_LINE = 4096;
 const IDLE_MS = 20_000;
+/** A request body up to this size goes out in one write with its head. */
+const SMALL_BODY = 64 * 1024;
 /** Chunks gathered before one corked (writev) write of a streamed request body. */
 const BATCH_BYTES = 1 << 20;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -291,6 +293,8 @@ class Exchange {
     }
     if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
       if (body === undefined || (typeof body === 'string' ? body.length === 0 : body.byteLength === 0)) socket.write(text, 'latin1');
+      else if (typeof body === 'string') socket.write(Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(body)]));
+      else if (body.byteLength <= SMALL_BODY) socket.write(Buffer.concat([Buffer.from(text, 'latin1'), body]));
       else {
         socket.cork();
         socket.write(text, 'latin1');
@@ -300,13 +304,14 @@ class Exchange {
       this.requestDone = true;
       return;
     }
-    socket.write(text, 'latin1');
-    this.pump(body, this.req.headers['content-length'] === undefined);
+    // The head waits for the first batch of the body: one write for both, as for a small body.
+    this.pump(body, this.req.headers['content-length'] === undefined, text);
   }
 
   /** Source stream → socket, in corked batches (one writev per poll phase), paused while the socket is full. */
-  private pump(source: Readable, chunked: boolean): void {
+  private pump(source: Readable, chunked: boolean, headText: string): void {
     const { socket } = this.conn;
+    let pendingHead: string | undefined = headText;
     let batch: Buffer[] = [];
     let bytes = 0;
     let scheduled = false;
@@ -316,6 +321,10 @@ class Exchange {
       if (stopped || batch.length === 0) return;
       socket.cork();
       let ok = true;
+      if (pendingHead !== undefined) {
+        socket.write(pendingHead, 'latin1');
+        pendingHead = undefined;
+      }
       if (chunked) ok = socket.write(`${bytes.toString(16)}\r\n`, 'latin1');
       const recycle = this.recycle;
       if (recycle) for (const c of batch) ok = socket.write(c, (e) => e || recycle(c));
@@ -342,6 +351,10 @@ class Exchange {
     };
     const onEnd = (): void => {
       flush();
+      if (pendingHead !== undefined) {
+        socket.write(pendingHead, 'latin1'); // an empty body
+        pendingHead = undefined;
+      }
       if (chunked) socket.write('0\r\n\r\n', 'latin1');
       cleanup();
       this.requestDone = true;
