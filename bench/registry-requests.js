@@ -171,6 +171,8 @@ async function main() {
   const srcPings = srcProxy.count((r) => kind(r) === 'ping');
   const dstPings = dstProxy.count((r) => kind(r) === 'ping');
   const dstUploads = await dstReg.blobUploadCount();
+  const dstBlobHeads = dstProxy.count((r) => kind(r) === 'blob HEAD');
+  const dstRequests = dstProxy.requests.length;
   const checks = [
     [`source manifest requests by tag (HEAD or GET) = ${DISTINCT}`, srcTagReads === DISTINCT, srcTagReads],
     [`target manifest HEADs by tag = ${DISTINCT}`, dstHeads === DISTINCT, dstHeads],
@@ -179,6 +181,8 @@ async function main() {
     ['<= 1 token per registry and scope', srcTok.max <= 1 && dstTok.max <= 1, `${srcTok.max}/${dstTok.max}`],
     [`target tokens <= ${DISTINCT} (one pull,push token per repository)`, dstReg.tokenServer.tokenCount() <= DISTINCT, dstReg.tokenServer.tokenCount()],
     [`target blob uploads = ${DISTINCT * 4} (2 layers + 2 configs per image)`, dstUploads === DISTINCT * 4, dstUploads],
+    ['no target blob HEADs (a mount from the repository itself asks, and opens the upload)', dstBlobHeads === 0, dstBlobHeads],
+    [`target requests <= ${DISTINCT * 13 + 1} (13 per image plus the ping)`, dstRequests <= DISTINCT * 13 + 1, dstRequests],
   ];
   const out = [
     '',
