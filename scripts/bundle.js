@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles src/cli/main.ts and every dependency into one CommonJS file, dist/bundle/reimage.js, for the
 // container image (no node_modules in it), the single executable (scripts/binary.js) and dist/cli/main.js, which
-// runs it with a V8 code cache (src/cli/launch.ts) made here by a warm-up run when the tsc build is there.
+// runs it with a V8 code cache (src/cli/launch.ts) made here by a warm-up run when the tsc build is there. The
+// container's entry, dist/bundle/container-main.js, is built from src/cli/container.ts (the same launcher).
 // Lazy require()s stay lazy: esbuild wraps a required module in an init function run at the require call.
 'use strict';
 const path = require('node:path');
@@ -11,6 +12,8 @@ const esbuild = require('esbuild');
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', 'bundle', 'reimage.js');
 const CACHE = `${OUT}.cache`;
+/** The container image's entry (/app/main.js): src/cli/container.ts, which runs the bundle as dist/cli/main.js does. */
+const CONTAINER_MAIN = path.join(ROOT, 'dist', 'bundle', 'container-main.js');
 const ENTRY = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 /**
@@ -49,9 +52,20 @@ async function bundle() {
     metafile: true,
     write: false,
   });
+  const container = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'src', 'cli', 'container.ts')],
+    outfile: CONTAINER_MAIN,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    charset: 'ascii',
+    logLevel: 'warning',
+    write: false,
+  });
   // atomic: a CLI starting meanwhile (parallel tests) reads the old bundle or the new one, never half of one
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  for (const f of result.outputFiles) {
+  for (const f of [...result.outputFiles, ...container.outputFiles]) {
     const tmp = `${f.path}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, f.contents, { mode: f.path === OUT ? 0o755 : 0o644 });
     fs.renameSync(tmp, f.path);
@@ -62,7 +76,7 @@ async function bundle() {
   return OUT;
 }
 
-module.exports = { bundle, OUT, CACHE };
+module.exports = { bundle, OUT, CACHE, CONTAINER_MAIN };
 
 if (require.main === module) {
   bundle().then(

@@ -83,12 +83,25 @@ let t = 0; for (let i = 0; i < 300; i++) t += f(i); console.log(t);`;
   expect(await optimized([], 2 << 20)).toBe(true);
 });
 
-test('the container entry sets the same V8 flags before compiling (else its code cache is always rejected)', () => {
-  const { V8_FLAGS } = require(path.join(ROOT, 'dist', 'cli', 'v8flags.js')) as { V8_FLAGS: string };
-  const src = fs.readFileSync(path.join(ROOT, 'scripts', 'container-main.js'), 'utf8');
-  const at = src.indexOf(`setFlagsFromString('${V8_FLAGS}')`);
-  expect(at).toBeGreaterThan(-1);
-  expect(at).toBeLessThan(src.indexOf('new vm.Script'));
+test('the container entry (dist/bundle/container-main.js, from src/cli/container.ts) runs the bundle beside it with its cache', async () => {
+  // The image's layout: /app/main.js, /app/reimage.js and the cache the build made; no node_modules anywhere.
+  const app = await makeTempDir('app');
+  fs.copyFileSync(path.join(ROOT, 'dist', 'bundle', 'container-main.js'), path.join(app, 'main.js'));
+  fs.copyFileSync(path.join(ROOT, 'dist', 'bundle', 'reimage.js'), path.join(app, 'reimage.js'));
+  const made = await run(process.execPath, [path.join(app, 'main.js'), '--help'], { env: { REIMAGE_WRITE_CODE_CACHE: '1' } });
+  expect(made.code).toBe(0);
+  expect(fs.existsSync(path.join(app, 'reimage.js.cache'))).toBe(true);
+  const r = await offline(path.join(app, 'main.js'));
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain('reimage: code cache used');
+  expect(r.stdout).toBe(expected);
+  // REIMAGE_BUNDLE=0 means "the modules" to dist/cli/main.js; the image has none, so it still runs the bundle.
+  expect((await offline(path.join(app, 'main.js'), [], { REIMAGE_BUNDLE: '0' })).stdout).toBe(expected);
+  fs.rmSync(path.join(app, 'reimage.js'));
+  const missing = await offline(path.join(app, 'main.js'));
+  expect(missing.code).toBe(70);
+  expect(missing.stdout).toBe('');
+  expect(missing.stderr).toMatch(/reimage: internal error: .*reimage\.js is missing from the image/);
 });
 
 describe('a run that stops with nothing left to wait for', () => {

@@ -21,14 +21,15 @@ function mtime(file: string): number | undefined {
 
 /**
  * Runs `file` as the main module unless REIMAGE_BUNDLE=0 or it is older than `entry` (a tsc-only build after the
- * bundle: running the bundle would run older code). The cache (`file`.cache) counts only if made after the bundle.
+ * bundle: running the bundle would run older code). Without an `entry` (the container, src/cli/container.ts) the
+ * bundle is all there is: it always runs. The cache (`file`.cache) counts only if made after the bundle.
  * REIMAGE_WRITE_CODE_CACHE=1 writes the cache when the process exits (after the run, so that the functions it
  * compiled lazily are in it too): scripts/bundle.js does that once per build.
  */
-export function runBundle(file: string, entry: string): BundleRun | undefined {
-  if (process.env['REIMAGE_BUNDLE'] === '0') return undefined;
+export function runBundle(file: string, entry: string | undefined, opts: { modulePaths?: string[] } = {}): BundleRun | undefined {
+  if (entry !== undefined && process.env['REIMAGE_BUNDLE'] === '0') return undefined;
   const built = mtime(file);
-  const entryBuilt = mtime(entry);
+  const entryBuilt = entry === undefined ? undefined : mtime(entry);
   if (built === undefined || (entryBuilt !== undefined && built < entryBuilt)) return undefined;
   const cacheFile = `${file}.cache`;
   const writeCache = process.env['REIMAGE_WRITE_CODE_CACHE'] === '1';
@@ -55,6 +56,7 @@ export function runBundle(file: string, entry: string): BundleRun | undefined {
   }
   const mod = new Module(file, module);
   mod.filename = file;
+  if (opts.modulePaths) mod.paths = opts.modulePaths;
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   return run;

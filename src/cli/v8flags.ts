@@ -3,7 +3,7 @@
 // Big inputs get the default back (their parse and edit loops pay for early tier-up). Measured in
 // bench/registry-copy-notes.md, "Start-up and V8 tiering". Only tiering flags: safe to set at run time (GC flags
 // are not). V8 takes a code cache only under the flags it was made with, so whoever compiles the bundle with one
-// (src/cli/launch.ts, scripts/container-main.js) sets V8_FLAGS first.
+// (src/cli/launch.ts, from dist/cli/main.js and from the container entry src/cli/container.ts) sets V8_FLAGS first.
 import { setFlagsFromString } from 'node:v8';
 
 export const V8_FLAGS = '--interrupt-budget=1081344';
