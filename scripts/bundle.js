@@ -34,35 +34,21 @@ function writeCodeCache() {
 async function bundle() {
   fs.rmSync(CACHE, { force: true }); // a cache belongs to one bundle
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  // charset ascii: src/cli/launch.ts reads the bundle as latin1
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', logLevel: 'warning', write: false };
   const result = await esbuild.build({
+    ...common,
     entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
     outfile: OUT,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     minify: true,
-    charset: 'ascii', // src/cli/launch.ts reads it as latin1
     keepNames: true, // error messages and instanceof checks by class name keep working
     legalComments: 'linked',
     define: { REIMAGE_VERSION: JSON.stringify(pkg.version), REIMAGE_BUNDLED: 'true' },
     // Optional peers that dependencies try inside try/catch; absent here, so they stay a failing require().
     external: ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'],
-    logLevel: 'warning',
     metafile: true,
-    write: false,
   });
-  const container = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'src', 'cli', 'container.ts')],
-    outfile: CONTAINER_MAIN,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    charset: 'ascii',
-    logLevel: 'warning',
-    write: false,
-  });
+  const container = await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli', 'container.ts')], outfile: CONTAINER_MAIN });
   // atomic: a CLI starting meanwhile (parallel tests) reads the old bundle or the new one, never half of one
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   for (const f of [...result.outputFiles, ...container.outputFiles]) {
