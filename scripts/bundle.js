@@ -17,17 +17,36 @@ const CONTAINER_MAIN = path.join(ROOT, 'dist', 'bundle', 'container-main.js');
 const ENTRY = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 /**
- * The code cache holds what a run compiled: an offline rewrite of the example (flags, YAML, mappings, output).
+ * The code cache holds what a run compiled: a rename + copy of two images between two in-memory registries
+ * (scripts/warm-registry.js), so a copy's functions (registry client, HTTP client, hashing) come precompiled as
+ * well as those of the rewrite itself; if that run fails, an offline rewrite of the example instead.
  * V8 takes a cache only under the flags it was made with, so NODE_OPTIONS is dropped (src/cli/v8flags.ts sets
  * the rest, as in every run).
  */
-function writeCodeCache() {
-  const { execFileSync } = require('node:child_process');
+async function writeCodeCache() {
+  const { execFile } = require('node:child_process');
   const env = { ...process.env, REIMAGE_WRITE_CODE_CACHE: '1' };
   delete env.NODE_OPTIONS;
   delete env.REIMAGE_BUNDLE;
-  const args = ['-static-json-mappings-file', path.join(ROOT, 'examples', 'mappings.json'), '-verify-static-json-mappings=false', '-no-copy'];
-  execFileSync(process.execPath, [ENTRY, ...args], { input: fs.readFileSync(path.join(ROOT, 'examples', 'manifests.yaml')), env, stdio: ['pipe', 'ignore', 'pipe'] });
+  // Asynchronous: the registries answer from this process while the run waits on them.
+  const runCli = (args, input) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(process.execPath, [ENTRY, ...args], { env, maxBuffer: 16 << 20, timeout: 60_000 }, (e, _out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve()));
+      child.stdin.end(input);
+    });
+  const { startRegistry } = require('./warm-registry');
+  const [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+  try {
+    for (const repo of ['warm/a', 'warm/b']) src.seed(repo, 'v1');
+    const input = ['a', 'b'].map((r) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${r}\nspec:\n  containers:\n  - name: c\n    image: ${src.host}/warm/${r}:v1\n`).join('---\n');
+    await runCli(['-rename-remote-path', `${dst.host}/mirror`, '-rename-template', '{{ .RemotePath }}/{{ .Repository }}:v1'], input);
+  } catch (e) {
+    process.stderr.write(`bundle: the copy warm-up failed, warming up offline instead: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    const args = ['-static-json-mappings-file', path.join(ROOT, 'examples', 'mappings.json'), '-verify-static-json-mappings=false', '-no-copy'];
+    await runCli(args, fs.readFileSync(path.join(ROOT, 'examples', 'manifests.yaml')));
+  } finally {
+    await Promise.all([src.close(), dst.close()]);
+  }
   if (!fs.existsSync(CACHE)) throw new Error(`the warm-up run wrote no ${path.relative(ROOT, CACHE)}`);
 }
 
@@ -58,7 +77,7 @@ async function bundle() {
   }
   fs.writeFileSync(OUT.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
   // only a tsc build as new as this bundle runs it (src/cli/launch.ts); without one (image.sh, Dockerfile) no cache
-  if (fs.existsSync(ENTRY) && fs.statSync(ENTRY).mtimeMs <= fs.statSync(OUT).mtimeMs) writeCodeCache();
+  if (fs.existsSync(ENTRY) && fs.statSync(ENTRY).mtimeMs <= fs.statSync(OUT).mtimeMs) await writeCodeCache();
   return OUT;
 }
 
