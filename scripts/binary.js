@@ -9,7 +9,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { bundle } = require('./bundle');
+const { bundle, OUT: BUNDLE } = require('./bundle');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = process.env.REIMAGE_SEA_OUT ? path.resolve(process.env.REIMAGE_SEA_OUT) : path.join(ROOT, 'dist', 'reimage');
@@ -34,8 +34,24 @@ function hasStrip() {
   }
 }
 
+function newest(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
+}
+
+/**
+ * The bundle `npm run build` made, if nothing it is made from changed since; else a new one. Rebuilding a fresh
+ * bundle would only redo its warm-up, and replace its code cache under a CLI that may be starting (tests).
+ */
+async function freshBundle() {
+  const inputs = ['src', 'package.json', 'package-lock.json', 'scripts/bundle.js'].map((p) => newest(path.join(ROOT, p)));
+  if (fs.existsSync(BUNDLE) && fs.statSync(BUNDLE).mtimeMs >= Math.max(...inputs)) return BUNDLE;
+  return bundle();
+}
+
 async function main() {
-  const main = await bundle();
+  const main = await freshBundle();
   const node = process.env.REIMAGE_SEA_NODE || process.execPath;
   const work = path.join(ROOT, 'dist', 'bundle');
   const blob = path.join(work, `sea-prep-${process.pid}.blob`);
