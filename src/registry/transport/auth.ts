@@ -104,15 +104,7 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
     // Credentials go to the registry's own origin only: same host over another scheme is another server.
     // (The string test is the common case: a path the scheme layer completed.)
     const own = `${scheme}://${req.registry}`;
-    if (!req.url.startsWith(`${own}/`)) {
-      let other: boolean;
-      try {
-        other = new URL(req.url).origin !== new URL(own).origin;
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (other) return inner(req);
-    }
+    if (!req.url.startsWith(`${own}/`) && new URL(req.url).origin !== new URL(own).origin) return inner(req);
     const auth = forRegistry(req.registry as string);
     const scopes = challenge.scheme === 'bearer' ? mergeScopes(req.scopes, challenge.scopes) : (req.scopes ?? []);
     const send = (header: string | undefined): Promise<RegistryResponse> => inner(header === undefined ? req : withHeaders(req, { authorization: header }));
@@ -127,9 +119,5 @@ export function withAuth(inner: Doer, opts: AuthOptions): Doer {
       return send(await auth.header(again, mergeScopes(scopes, again.scopes), true, once));
     });
   };
-  return (req) => {
-    if (!req.registry) return inner(req);
-    const known = opts.pinger.settled(req.registry);
-    return known ? authorize(req, known) : opts.pinger.ping(req.registry, req.once ?? false).then((p) => authorize(req, p));
-  };
+  return (req) => (req.registry ? opts.pinger.withAnswer(req.registry, req.once ?? false, (p) => authorize(req, p)) : inner(req));
 }

@@ -50,9 +50,18 @@ export class Pinger {
     return this.insecure.has(host);
   }
 
-  /** The registry's answer, if it is in already. */
-  settled(registry: string): PingResult | undefined {
-    return this.known.get(registry);
+  /**
+   * `fn` with the registry's answer: at once when it is in already (no turn of the event loop per request), else
+   * after the ping. A synchronous throw in `fn` rejects the promise, as it would in an async function.
+   */
+  withAnswer<T>(registry: string, once: boolean, fn: (r: PingResult) => Promise<T>): Promise<T> {
+    const known = this.known.get(registry);
+    if (!known) return this.ping(registry, once).then(fn);
+    try {
+      return fn(known);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** `once`: the caller's operation owns the retry budget, so a first ping is tried once. */
@@ -103,21 +112,11 @@ export class Pinger {
 export function withScheme(inner: Doer, pinger: Pinger): Doer {
   const step = (req: RegistryRequest, scheme: 'http' | 'https'): Promise<RegistryResponse> => {
     if (req.url.startsWith('/')) return inner({ ...req, url: `${scheme}://${req.registry}${req.url}` });
-    let target: URL;
-    try {
-      target = new URL(req.url);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const target = new URL(req.url);
     if (scheme === 'https' && target.protocol === 'http:' && !pinger.isInsecure(target.host)) {
       return Promise.reject(downgradeError(req.method, req.url, `https://${req.registry}`));
     }
     return inner(req);
   };
-  return (req) => {
-    if (!req.registry) return inner(req);
-    const known = pinger.settled(req.registry);
-    if (known) return step(req, known.scheme);
-    return pinger.ping(req.registry, req.once).then(({ scheme }) => step(req, scheme));
-  };
+  return (req) => (req.registry ? pinger.withAnswer(req.registry, req.once ?? false, ({ scheme }) => step(req, scheme)) : inner(req));
 }
