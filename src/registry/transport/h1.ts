@@ -275,8 +275,6 @@ class Exchange {
     private readonly resolve: (r: WireResponse) => void,
     private readonly reject: (e: Error, retryable: boolean) => void,
     private readonly release: (c: Conn, reusable: boolean) => void,
-    /** Takes back a written body chunk (only for a request that lends its body). */
-    private readonly recycle: ((chunk: Buffer) => void) | undefined,
   ) {}
 
   start(): void {
@@ -312,6 +310,13 @@ class Exchange {
   private pump(source: Readable, chunked: boolean, headText: string): void {
     const { socket } = this.conn;
     let pendingHead: string | undefined = headText;
+    const sendHead = (): void => {
+      if (pendingHead === undefined) return;
+      socket.write(pendingHead, 'latin1');
+      pendingHead = undefined;
+    };
+    // A lent body: each chunk written goes back to the read buffers it came from.
+    const buffers = this.req.lendBody === true ? this.conn.buffers : undefined;
     let batch: Buffer[] = [];
     let bytes = 0;
     let scheduled = false;
@@ -321,13 +326,9 @@ class Exchange {
       if (stopped || batch.length === 0) return;
       socket.cork();
       let ok = true;
-      if (pendingHead !== undefined) {
-        socket.write(pendingHead, 'latin1');
-        pendingHead = undefined;
-      }
+      sendHead();
       if (chunked) ok = socket.write(`${bytes.toString(16)}\r\n`, 'latin1');
-      const recycle = this.recycle;
-      if (recycle) for (const c of batch) ok = socket.write(c, (e) => e || recycle(c));
+      if (buffers) for (const c of batch) ok = socket.write(c, (e) => e || buffers.give(c));
       else for (const c of batch) ok = socket.write(c);
       if (chunked) ok = socket.write('\r\n', 'latin1');
       socket.uncork();
@@ -351,10 +352,7 @@ class Exchange {
     };
     const onEnd = (): void => {
       flush();
-      if (pendingHead !== undefined) {
-        socket.write(pendingHead, 'latin1'); // an empty body
-        pendingHead = undefined;
-      }
+      sendHead(); // an empty body
       if (chunked) socket.write('0\r\n\r\n', 'latin1');
       cleanup();
       this.requestDone = true;
@@ -617,7 +615,6 @@ class Exchange {
 export class WirePool {
   private readonly origins = new Map<string, Origin>();
   private readonly buffers = new BufferPool();
-  private readonly recycle = (chunk: Buffer): void => this.buffers.give(chunk);
   constructor(private readonly opts: PoolOptions) {}
 
   request(req: WireRequest): Promise<WireResponse> {
@@ -635,7 +632,7 @@ export class WirePool {
       const x = new Exchange(conn, req, this.opts.timeoutMs, resolve, (e, retryable) => {
         if (retryable && !retried) this.send(req, resolve, reject, true);
         else reject(e);
-      }, (c, reusable) => this.release(c, reusable), req.lendBody ? this.recycle : undefined);
+      }, (c, reusable) => this.release(c, reusable));
       conn.exchange = x;
       x.start();
     });
