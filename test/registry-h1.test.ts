@@ -194,19 +194,14 @@ test.each([
   await expect(read(res)).rejects.toThrow();
 });
 
-test('bytes past the end of a response retire the connection; the next request gets a fresh one', async () => {
-  const srv = await tcpServer((_head, s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\naHTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nb'));
+test.each([
+  ['bytes past the end of a response', 'HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\naHTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nb', 'a'],
+  ['Transfer-Encoding with Content-Length (read as chunked)', 'HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'abc'],
+])('%s: the body is read, the connection retired, and the next request gets a fresh one', async (_name, answer, body) => {
+  const srv = await tcpServer((_head, s) => s.write(answer));
   const p = pool();
-  expect((await read(await p.request(req(srv.port)))).toString()).toBe('a');
-  expect((await read(await p.request(req(srv.port)))).toString()).toBe('a');
-  expect(srv.connections()).toBe(2);
-});
-
-test('Transfer-Encoding with Content-Length is read as chunked and the connection is not reused', async () => {
-  const srv = await tcpServer((_head, s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'));
-  const p = pool();
-  expect((await read(await p.request(req(srv.port)))).toString()).toBe('abc');
-  expect((await read(await p.request(req(srv.port)))).toString()).toBe('abc');
+  expect((await read(await p.request(req(srv.port)))).toString()).toBe(body);
+  expect((await read(await p.request(req(srv.port)))).toString()).toBe(body);
   expect(srv.connections()).toBe(2);
 });
 
