@@ -1,5 +1,6 @@
-# reimage as a container KRM function (kpt `--image`, kustomize `container:`): Node 20 and one bundled file,
-# dist/bundle/reimage.js (scripts/bundle.js), with no node_modules in the image, started through
+# reimage as a container KRM function (kpt `--image`, kustomize `container:`): Node 20 and the bundle,
+# dist/bundle/reimage.js (scripts/bundle.js) and the Google clients' chunk beside it (dist/bundle/google.js, loaded
+# only by runs that talk to Google), with no node_modules in the image, started through
 # dist/bundle/container-main.js (src/cli/container.ts) with a V8 code cache.
 #
 # On a normal machine, from the public node:20 image, building the bundle inside (needs the npm registry):
@@ -21,7 +22,7 @@ RUN node scripts/bundle.js
 
 # The bundle built before the image build (npm run bundle), so the build itself needs no network.
 FROM scratch AS bundle-prebuilt
-COPY dist/bundle/reimage.js dist/bundle/container-main.js /src/dist/bundle/
+COPY dist/bundle/reimage.js dist/bundle/google.js dist/bundle/container-main.js /src/dist/bundle/
 
 FROM bundle-${BUNDLE} AS bundle
 
@@ -32,6 +33,7 @@ ENV NODE_ENV=production \
     HOME=/home/node \
     DOCKER_CONFIG=/home/node/.docker
 COPY --from=bundle /src/dist/bundle/reimage.js /app/reimage.js
+COPY --from=bundle /src/dist/bundle/google.js /app/google.js
 COPY --from=bundle /src/dist/bundle/container-main.js /app/main.js
 # A V8 code cache for the bundle, made by this image's own node (exec form: the offline base has no shell);
 # it roughly halves the bundle's start-up. The build arg is only set for this step.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/reimage: one executable file (Node single-executable application) that needs no node_modules.
-// Steps: esbuild bundle (scripts/bundle.js) -> SEA blob (node --experimental-sea-config, with V8 code cache)
+// Steps: esbuild bundle (scripts/bundle.js) -> SEA blob (node --experimental-sea-config, with V8 code cache, and the
+// Google clients' chunk dist/bundle/google.js as an asset, which src/cli/chunk.ts reads; assets need Node >= 20.12)
 // -> a copy of this node binary with the blob injected by postject.
 // REIMAGE_SEA_NODE=/path/to/node picks another Node 20 binary to embed (it must carry the SEA fuse).
 // REIMAGE_SEA_CODE_CACHE=0 builds without the code cache, REIMAGE_SEA_STRIP=0 keeps node's symbols (otherwise
@@ -9,7 +10,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { bundle, OUT: BUNDLE } = require('./bundle');
+const { bundle, OUT: BUNDLE, GOOGLE } = require('./bundle');
 
 const ROOT = path.join(__dirname, '..');
 const OUT = process.env.REIMAGE_SEA_OUT ? path.resolve(process.env.REIMAGE_SEA_OUT) : path.join(ROOT, 'dist', 'reimage');
@@ -46,7 +47,7 @@ function newest(p) {
  */
 async function freshBundle() {
   const inputs = ['src', 'package.json', 'package-lock.json', 'scripts/bundle.js'].map((p) => newest(path.join(ROOT, p)));
-  if (fs.existsSync(BUNDLE) && fs.statSync(BUNDLE).mtimeMs >= Math.max(...inputs)) return BUNDLE;
+  if ([BUNDLE, GOOGLE].every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= Math.max(...inputs))) return BUNDLE;
   return bundle();
 }
 
@@ -64,6 +65,7 @@ async function main() {
       disableExperimentalSEAWarning: true,
       useCodeCache: process.env.REIMAGE_SEA_CODE_CACHE !== '0',
       useSnapshot: false,
+      assets: { [path.basename(GOOGLE)]: GOOGLE },
     }),
   );
   quiet(node, ['--experimental-sea-config', config]);

@@ -83,6 +83,22 @@ let t = 0; for (let i = 0; i < 300; i++) t += f(i); console.log(t);`;
   expect(await optimized([], 2 << 20)).toBe(true);
 });
 
+test('incremental marking is off for the run, unless the user chose', async () => {
+  // 300k live objects pass old space's 8 MB activation threshold: V8 would start marking on its own.
+  const script = (tune: boolean) => `const v = require(${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'v8flags.js'))});
+${tune ? 'v.tuneV8();' : ''}
+const keep = []; for (let i = 0; i < 300000; i++) keep.push({ a: i, b: 'x' + i, c: [i] }); console.log(keep.length);`;
+  const marks = async (nodeArgs: string[], tune: boolean) => {
+    const r = await run(process.execPath, ['--trace-incremental-marking', ...nodeArgs, '-e', script(tune)]);
+    expect(r.code).toBe(0);
+    return r.stdout.split('\n').filter((l) => l.includes('[IncrementalMarking] Start')).length;
+  };
+  expect(await marks([], false)).toBeGreaterThan(0); // the control: V8's default marks
+  expect(await marks([], true)).toBe(0);
+  expect(await marks(['--incremental-marking'], true)).toBeGreaterThan(0);
+  expect(await marks(['--incremental_marking'], true)).toBeGreaterThan(0);
+});
+
 test('the container entry (dist/bundle/container-main.js, from src/cli/container.ts) runs the bundle beside it with its cache', async () => {
   // The image's layout: /app/main.js, /app/reimage.js and the cache the build made; no node_modules anywhere.
   const app = await makeTempDir('app');
@@ -97,6 +113,12 @@ test('the container entry (dist/bundle/container-main.js, from src/cli/container
   expect(r.stdout).toBe(expected);
   // REIMAGE_BUNDLE=0 means "the modules" to dist/cli/main.js; the image has none, so it still runs the bundle.
   expect((await offline(path.join(app, 'main.js'), [], { REIMAGE_BUNDLE: '0' })).stdout).toBe(expected);
+  // The Google clients are a chunk beside the bundle (scripts/bundle.js); without it a Grafeas gate fails closed.
+  const gate = ['-vulncheck-method', 'grafeas', '-grafeas-parent', 'projects/p', '-grafeas-endpoint', '127.0.0.1:9', '-vulncheck-max-cvss', '7'];
+  const noChunk = await run(process.execPath, [path.join(app, 'main.js'), ...ARGS, ...gate], { stdin: INPUT });
+  expect(noChunk.code).toBe(1);
+  expect(noChunk.stdout).toBe('');
+  expect(noChunk.stderr).toContain(`internal error: ${path.join(app, 'google.js')} is missing`);
   fs.rmSync(path.join(app, 'reimage.js'));
   const missing = await offline(path.join(app, 'main.js'));
   expect(missing.code).toBe(70);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { KUSTOMIZE, ROOT, run, runCli } from './support/cli';
 import { ensureBinary } from './support/forms';
 import { inspectRaw, pushTestImage } from './support/images';
+import { startGrafeasServer } from './support/grafeas-server';
 import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
 import { makeTempDir } from './support/tmp';
@@ -67,6 +68,23 @@ test('pins, renames and copies against a real registry (the lazily loaded regist
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`image: ${reg.host}/mirror/team/app@${img.digest}`);
   expect((await inspectRaw(reg, `${reg.host}/mirror/team/app:${img.digest.slice(7)}`)).digest).toBe(img.digest);
+});
+
+test('gates on Grafeas with the Google clients read from the binary\'s asset (scripts/bundle.js bundles them apart)', async () => {
+  const grafeas = await startGrafeasServer();
+  try {
+    const img = await pushTestImage(reg, 'team/scanned', '1.0', { platforms: 1 });
+    grafeas.store.addDiscovery('projects/p', `https://${img.digestRef}`, 'FINISHED_SUCCESS');
+    grafeas.store.addVulnerability('projects/p', `https://${img.digestRef}`, { cve: 'CVE-2024-0001', score: 9.1 });
+    const args = ['-vulncheck-method', 'grafeas', '-grafeas-parent', 'projects/p', '-grafeas-endpoint', grafeas.endpoint, '-vulncheck-max-cvss', '7'];
+    const r = await runLone(args, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: ${img.ref}\n`);
+    expect(r.stderr).toContain('CVE-2024-0001(9.10)');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(grafeas.calls.length).toBeGreaterThan(0);
+  } finally {
+    await grafeas.stop();
+  }
 });
 
 test('a bad flag fails with the one-line error and no stdout', async () => {

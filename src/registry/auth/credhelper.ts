@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { ReimageError } from '../../util/errors';
 import type { AuthConfig } from './authenticator';
 
@@ -11,7 +10,8 @@ const NOT_FOUND = /credentials not found/i;
 export function runCredentialHelper(helper: string, serverUrl: string, timeoutMs = 30_000): Promise<AuthConfig | undefined> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
-    const child = execFile(program, ['get'], { timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true, env: process.env }, (err, stdout, stderr) => {
+    // node:child_process loads only when a helper is configured
+    const child = (require('node:child_process') as typeof import('node:child_process')).execFile(program, ['get'], { timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true, env: process.env }, (err, stdout, stderr) => {
       if (err) {
         const out = `${stdout}\n${stderr}`;
         if (NOT_FOUND.test(out)) return resolve(undefined);

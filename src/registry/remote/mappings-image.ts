@@ -1,4 +1,3 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { ReimageError } from '../../util/errors';
 import { sha256 } from '../digest';
 import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, parseManifest } from '../media';
@@ -6,6 +5,9 @@ import { readTar, writeTar } from '../tar';
 import { fetchBlob, pushBlob } from './blob';
 import type { RemoteContext, Repo } from './context';
 import { getManifest, putManifest } from './manifest';
+
+// node:zlib loads only when a mappings image is built or read
+const zlib = (): typeof import('node:zlib') => require('node:zlib') as typeof import('node:zlib');
 
 export const MAPPINGS_FILE = 'reimage-mapping.json';
 
@@ -28,7 +30,7 @@ export interface BuiltImage {
 export function buildMappingsImage(json: string): BuiltImage {
   const tar = writeTar([{ name: MAPPINGS_FILE, data: Buffer.from(json, 'utf8') }]);
   // Fixed header fields (no mtime, no name) keep the layer reproducible.
-  const layer = gzipSync(tar, { level: 6 });
+  const layer = zlib().gzipSync(tar, { level: 6 });
   const config = Buffer.from(JSON.stringify({
     architecture: '',
     created: '0001-01-01T00:00:00Z',
@@ -71,7 +73,7 @@ export async function pullMappingsImage(ctx: RemoteContext, repo: Repo, id: stri
   let tar: Buffer;
   try {
     // maxOutputLength stops inflating at the cap, so a gzip bomb costs at most that much memory.
-    tar = blob[0] === 0x1f && blob[1] === 0x8b ? gunzipSync(blob, { maxOutputLength: MAX_MAPPINGS_INFLATED_BYTES }) : blob;
+    tar = blob[0] === 0x1f && blob[1] === 0x8b ? zlib().gunzipSync(blob, { maxOutputLength: MAX_MAPPINGS_INFLATED_BYTES }) : blob;
   } catch (e) {
     if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new ReimageError(`${name}: layer inflates to more than ${MAX_MAPPINGS_INFLATED_BYTES / MIB} MiB, the limit for a mappings image (a gzip bomb?)`);
