@@ -121,6 +121,14 @@ describe('lazy loading survives bundling', () => {
     expect(fromBundle).not.toContain('tls');
   });
 
+  test('a pin and copy between plain-HTTP loopback registries loads no node:tls (the ping sniffs for TLS)', async () => {
+    const img = await pushTestImage(reg, 'team/plain', '1.0', { platforms: 1 });
+    const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: ${img.ref}\n`;
+    const used = await builtins(path.join(ROOT, 'dist', 'cli', 'main.js'), ['-rename-remote-path', `${reg.host}/copied`, '-rename-template', '{{ .RemotePath }}/{{ .Repository }}:v1'], pod);
+    expect(used).toContain('net');
+    expect(used).not.toContain('tls');
+  });
+
   test('the trace sees a heavy client when one is loaded', async () => {
     const file = path.join(await makeTempDir('reimage-trace-'), 't.txt');
     const r = await run(process.execPath, ['-r', TRACE, '-e', 'require("@grpc/grpc-js")'], { env: { TRACE_BUILTINS_FILE: file } });

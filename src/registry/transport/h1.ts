@@ -8,7 +8,6 @@
 // still. Everything above this layer (auth, redirects, retries, the cleartext guard) is unchanged.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
 
 export interface WireRequest {
   secure: boolean;
@@ -656,12 +655,13 @@ export class WirePool {
   }
 
   private connect(origin: Origin): Conn {
+    // node:tls loads with the first TLS connection: a run against plain-HTTP registries never needs it (ping.ts).
     origin.open++;
     const reads = new ReadBuffers(this.buffers);
     // eslint-disable-next-line prefer-const -- the read callback needs the Conn the socket is given to
     let conn: Conn;
     const socket = origin.secure
-      ? tlsConnect({
+      ? (require('node:tls') as typeof import('node:tls')).connect({
           host: origin.host,
           port: origin.port,
           ALPNProtocols: ['http/1.1'],

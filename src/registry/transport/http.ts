@@ -4,6 +4,9 @@ import { WirePool, type WireResponse } from './h1';
 import { describeNetworkError, isTemporaryNetworkError } from './neterror';
 import type { Doer, RegistryRequest, RegistryResponse, ResponseHeaders } from './types';
 
+/** Socket idle timeout when none is given. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export interface HttpOptions {
   /** Budget for the response headers, and for each gap in the body either way (socket idle); default 60s. */
   timeoutMs?: number;
@@ -66,7 +69,7 @@ class WireRegistryResponse implements RegistryResponse {
  * either body. A streamed request body goes straight onto the socket, in batches.
  */
 export function httpDoer(opts: HttpOptions = {}): Doer {
-  const pool = new WirePool({ timeoutMs: opts.timeoutMs ?? 60_000, maxSockets: opts.maxSockets ?? 32 });
+  const pool = new WirePool({ timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxSockets: opts.maxSockets ?? 32 });
   const origins = new Map<string, Target>();
   return async (req) => {
     const headers: Record<string, string> = opts.userAgent ? { 'accept-encoding': 'identity', ...req.headers, 'user-agent': opts.userAgent } : { 'accept-encoding': 'identity', ...req.headers };

@@ -3,12 +3,13 @@ import type { Logger } from '../../util/log';
 import type { Keychain } from '../auth/authenticator';
 import { withAuth } from './auth';
 import { withCleartextGuard } from './cleartext';
-import { httpDoer } from './http';
+import { DEFAULT_TIMEOUT_MS, httpDoer } from './http';
 import type { RegistryRequest } from './types';
 import { withLimit } from './limit';
 import { withRateLimitLog } from './ratelimit';
 import { Pinger, withScheme } from './ping';
 import { withRedirects } from './redirect';
+import { speaksTls } from './sniff';
 import type { RetryPolicy } from './retry';
 import { DEFAULT_RETRY, withRetry } from './retry';
 import type { Doer } from './types';
@@ -38,16 +39,17 @@ export function createTransport(opts: TransportOptions): Transport {
   const insecure = new Set(opts.insecureRegistries ?? []);
   const isInsecure = (host: string): boolean => insecure.has(host);
   const semaphore = opts.semaphore ?? new Semaphore(8);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const wire = httpDoer({
     maxSockets: opts.maxSockets ?? 2 * semaphore.size + 2,
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    timeoutMs,
     ...(opts.tap ? { tap: opts.tap } : {}),
     userAgent: opts.userAgent ?? defaultUserAgent(),
   });
   const limited = withLimit(withCleartextGuard(withRateLimitLog(wire, opts.log), isInsecure), semaphore);
   const retried = withRetry(limited, opts.retry ?? DEFAULT_RETRY, opts.log);
   const plain = withRedirects(retried, { isInsecure });
-  const pinger = new Pinger({ doer: plain, probe: limited, ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const pinger = new Pinger({ doer: plain, sniff: (host, port) => speaksTls(host, port, timeoutMs), ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const authed = withAuth(plain, { pinger, keychain: opts.keychain, tokenDoer: plain, ...(opts.log ? { log: opts.log } : {}) });
   return { doer: withScheme(authed, pinger), pinger };
 }

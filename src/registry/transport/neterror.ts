@@ -5,7 +5,6 @@ const TEMPORARY_CODES = new Set([
   'REIMAGE_TIMEOUT',
 ]);
 const TEMPORARY_MESSAGES = [/socket hang up/i, /terminated/i, /other side closed/i, /premature close/i, /unexpected end/i];
-const TLS_MISMATCH = [/wrong version number/i, /packet length too long/i, /ssl3_get_record/i, /unknown protocol/i, /EPROTO/];
 
 // Duck-typed, not instanceof: errors can come from another realm than jest's sandbox.
 interface ErrorLike {
@@ -48,16 +47,6 @@ export function isTemporaryNetworkError(e: unknown): boolean {
     const code = codeOf(x);
     if (code && TEMPORARY_CODES.has(code)) return true;
     if (TEMPORARY_MESSAGES.some((re) => re.test(messageOf(x)))) return true;
-  }
-  return false;
-}
-
-/** A TLS client hello answered by a plain-HTTP server (or reset): the signal to fall back to HTTP on loopback. */
-export function isTlsMismatch(e: unknown): boolean {
-  for (const x of chain(e)) {
-    const code = codeOf(x);
-    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || code === 'ECONNRESET' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
-    if (TLS_MISMATCH.some((re) => re.test(messageOf(x)))) return true;
   }
   return false;
 }

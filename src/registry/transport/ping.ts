@@ -3,7 +3,6 @@ import { errorFromResponse } from '../errors';
 import { downgradeError } from './cleartext';
 import type { Challenge } from './challenge';
 import { parseChallenge } from './challenge';
-import { isTlsMismatch } from './neterror';
 import type { Doer, RegistryRequest, RegistryResponse } from './types';
 import { discard } from './types';
 import { isLoopbackHost } from '../../util/net';
@@ -16,8 +15,8 @@ export interface PingResult {
 export interface PingerOptions {
   /** Retrying stack without auth. */
   doer: Doer;
-  /** Single-shot stack, for the HTTPS probe of loopback registries (a TLS mismatch is an answer, not a fault). */
-  probe: Doer;
+  /** Whether a loopback host:port speaks TLS (sniff.ts; without loading node:tls). */
+  sniff: (host: string, port: number) => Promise<boolean>;
   insecureRegistries?: readonly string[];
   log?: Logger;
 }
@@ -32,9 +31,16 @@ function hostOf(registry: string): string {
   return i >= 0 && registry.indexOf(':') === i ? registry.slice(0, i) : registry;
 }
 
+/** The port an https:// URL for `registry` would use. */
+function httpsPort(registry: string): number {
+  const m = /:(\d+)$/.exec(registry.startsWith('[') ? registry.slice(registry.indexOf(']')) : registry);
+  return m ? Number(m[1]) : 443;
+}
+
 /**
  * Learns, once per registry and run, which scheme reaches it and which auth it wants (GET /v2/).
- * Loopback registries try HTTPS first (tests run TLS on 127.0.0.1) and fall back to HTTP on a TLS mismatch.
+ * A loopback registry may speak either (tests run TLS on 127.0.0.1): HTTPS when its port answers a TLS hello as a
+ * TLS server does, else plain HTTP. A port that speaks both (a TLS-terminating front) thus gets HTTPS.
  */
 export class Pinger {
   private readonly cache = new Map<string, Promise<PingResult>>();
@@ -80,13 +86,9 @@ export class Pinger {
   private async discover(registry: string, once: boolean): Promise<PingResult> {
     if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry, once);
     if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry, once);
-    try {
-      return await this.pingWith(this.opts.probe, 'https', registry, true);
-    } catch (e) {
-      if (!isTlsMismatch(e)) throw e;
-      this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
-      return this.pingWith(this.opts.doer, 'http', registry, once);
-    }
+    if (await this.opts.sniff(hostOf(registry), httpsPort(registry))) return this.pingWith(this.opts.doer, 'https', registry, once);
+    this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
+    return this.pingWith(this.opts.doer, 'http', registry, once);
   }
 
   private async pingWith(doer: Doer, scheme: 'http' | 'https', registry: string, once: boolean): Promise<PingResult> {
