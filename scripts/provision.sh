@@ -15,6 +15,8 @@ declare -A need=(
   [runc]=runc
   [mmdebstrap]=mmdebstrap
   [unzip]=unzip
+  # a real forward proxy for HTTPS_PROXY / HTTP_PROXY (CONNECT tunnels and absolute-form requests)
+  [tinyproxy]=tinyproxy
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -55,7 +55,8 @@
  *   AccessLogFilter = ((e) => boolean) | { method?: string; path?: RegExp (tested on uri) | string (path prefix); status?: number }
  *
  * TLS trust
- *   All TLS registries of a process use one test CA and one server cert (SANs IP:127.0.0.1, DNS:localhost).
+ *   All TLS registries of a process use one test CA and one server cert (SANs IP:127.0.0.1, DNS:localhost, and
+ *   IP:0.0.0.0, which reaches loopback listeners without being a loopback address: proxies skip loopback).
  *   If REIMAGE_TEST_TLS_DIR is set (by test/support/global-setup.ts) that material is reused, so jest
  *   workers - which are spawned after globalSetup and inherit its NODE_EXTRA_CA_CERTS - trust it natively.
  *   Node reads NODE_EXTRA_CA_CERTS only at start-up, so when the test runs in the process that set it (jest
@@ -217,7 +218,7 @@ export async function createTlsMaterial(dir: string): Promise<TlsMaterial> {
   ]);
   await writeFile(
     ext,
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,IP:0.0.0.0\n',
   );
   await runCommand('openssl', [
     'x509', '-req', '-in', csr, '-CA', m.caFile, '-CAkey', m.caKey, '-CAcreateserial',

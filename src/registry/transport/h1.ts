@@ -8,6 +8,7 @@
 // still. Everything above this layer (auth, redirects, retries, the cleartext guard) is unchanged.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import type { ProxyRoute } from './proxy';
 
 export interface WireRequest {
   secure: boolean;
@@ -22,6 +23,11 @@ export interface WireRequest {
   /** Lower-case names. */
   headers: Record<string, string>;
   body?: Uint8Array | string | Readable;
+  /**
+   * Through this proxy (the same for every request to the origin): a TLS origin through a CONNECT tunnel, a plain
+   * one in absolute form ("GET http://host/path"), as Go's net/http does.
+   */
+  proxy?: ProxyRoute;
   /**
    * The body stream's chunks are held by nobody else once written (a blob piped from a GET into this PUT, hashed
    * on the way): the pool may take the memory of those it read itself back for its next reads.
@@ -126,7 +132,9 @@ const bodiless = (f: Framing): boolean => f.kind === 'none' || (f.kind === 'leng
 function head(req: WireRequest, bodyLength: number | undefined): string {
   if (!TOKEN.test(req.method)) throw new WireError(`invalid HTTP method ${JSON.stringify(req.method)}`, 'ERR_INVALID_HTTP_TOKEN');
   if (req.path === '' || BAD_PATH.test(req.path)) throw new WireError('request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS');
-  let s = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
+  const target = req.proxy && !req.secure ? `http://${req.authority}${req.path}` : req.path;
+  let s = `${req.method} ${target} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
+  if (req.proxy?.authorization && !req.secure) s += `proxy-authorization: ${req.proxy.authorization}\r\n`;
   for (const name of Object.keys(req.headers)) {
     const value = req.headers[name] as string;
     if (fieldName(name) === undefined) throw new WireError(`invalid header name ${JSON.stringify(name)}`, 'ERR_INVALID_HTTP_TOKEN');
@@ -213,9 +221,16 @@ class ReadBuffers {
 class Origin {
   readonly idle: Conn[] = [];
   open = 0;
-  readonly waiters: Array<(c: Conn) => void> = [];
+  readonly waiters: Waiter[] = [];
   session: Buffer | undefined;
-  constructor(readonly key: string, readonly secure: boolean, readonly host: string, readonly port: number) {}
+  constructor(
+    readonly key: string,
+    readonly secure: boolean,
+    readonly host: string,
+    readonly port: number,
+    readonly authority: string,
+    readonly proxy: ProxyRoute | undefined,
+  ) {}
 }
 
 /** One connection; `exchange` is the request/response in flight on it, if any. */
@@ -624,20 +639,23 @@ export class WirePool {
     const key = `${req.secure ? 's' : ''}${req.host}:${req.port}`;
     let origin = this.origins.get(key);
     if (!origin) {
-      origin = new Origin(key, req.secure, req.host, req.port);
+      origin = new Origin(key, req.secure, req.host, req.port, req.authority, req.proxy);
       this.origins.set(key, origin);
     }
-    this.acquire(origin, retried, (conn) => {
-      const x = new Exchange(conn, req, this.opts.timeoutMs, resolve, (e, retryable) => {
-        if (retryable && !retried) this.send(req, resolve, reject, true);
-        else reject(e);
-      }, (c, reusable) => this.release(c, reusable));
-      conn.exchange = x;
-      x.start();
+    this.acquire(origin, retried, {
+      use: (conn) => {
+        const x = new Exchange(conn, req, this.opts.timeoutMs, resolve, (e, retryable) => {
+          if (retryable && !retried) this.send(req, resolve, reject, true);
+          else reject(e);
+        }, (c, reusable) => this.release(c, reusable));
+        conn.exchange = x;
+        x.start();
+      },
+      fail: reject,
     });
   }
 
-  private acquire(origin: Origin, fresh: boolean, use: (c: Conn) => void): void {
+  private acquire(origin: Origin, fresh: boolean, waiter: Waiter): void {
     const now = fresh ? 0 : Date.now();
     while (!fresh && origin.idle.length > 0) {
       const c = origin.idle.pop() as Conn;
@@ -648,27 +666,43 @@ export class WirePool {
       }
       c.reused = true;
       c.socket.ref();
-      return use(c);
+      return waiter.use(c);
     }
-    if (origin.open < this.opts.maxSockets) return use(this.connect(origin));
-    origin.waiters.push(use);
+    if (origin.open < this.opts.maxSockets) return this.open(origin, waiter);
+    origin.waiters.push(waiter);
   }
 
-  private connect(origin: Origin): Conn {
-    // node:tls loads with the first TLS connection: a run against plain-HTTP registries never needs it (ping.ts).
+  /** A new connection for `waiter`: at once, or once a proxy's CONNECT tunnel is up. */
+  private open(origin: Origin, waiter: Waiter): void {
     origin.open++;
+    if (!origin.proxy || !origin.secure) return waiter.use(this.connect(origin));
+    tunnel(origin, this.opts.timeoutMs).then(
+      (raw) => waiter.use(this.connect(origin, raw)),
+      (e: Error) => {
+        origin.open--;
+        waiter.fail(e);
+        const next = origin.waiters.shift();
+        if (next) this.open(origin, next);
+      },
+    );
+  }
+
+  /** `raw`: a proxy's tunnel to the origin, for TLS to run over. */
+  private connect(origin: Origin, raw?: Socket): Conn {
+    // node:tls loads with the first TLS connection: a run against plain-HTTP registries never needs it (ping.ts).
     const reads = new ReadBuffers(this.buffers);
     // eslint-disable-next-line prefer-const -- the read callback needs the Conn the socket is given to
     let conn: Conn;
-    const socket = origin.secure
+    // Without a tunnel, a proxied origin's requests go to the proxy itself.
+    const hop = origin.proxy && !raw ? origin.proxy : origin;
+    const socket = origin.secure || (hop === origin.proxy && hop.secure)
       ? (require('node:tls') as typeof import('node:tls')).connect({
-          host: origin.host,
-          port: origin.port,
+          ...(raw ? { socket: raw } : { host: hop.host, port: hop.port }),
           ALPNProtocols: ['http/1.1'],
-          ...(isIP(origin.host) ? {} : { servername: origin.host }),
-          ...(origin.session ? { session: origin.session } : {}),
+          ...(isIP(hop.host) ? {} : { servername: hop.host }),
+          ...(origin.session && hop === origin ? { session: origin.session } : {}),
         })
-      : netConnect({ host: origin.host, port: origin.port, onread: reads.options((d) => conn.onBytes(d)) });
+      : netConnect({ host: hop.host, port: hop.port, onread: reads.options((d) => conn.onBytes(d)) });
     if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
@@ -689,7 +723,7 @@ export class WirePool {
     const next = c.origin.waiters.shift();
     if (next) {
       c.reused = true;
-      return next(c);
+      return next.use(c);
     }
     c.idleSince = Date.now();
     c.socket.unref();
@@ -703,6 +737,61 @@ export class WirePool {
     const i = o.idle.indexOf(c);
     if (i >= 0) o.idle.splice(i, 1);
     const next = o.waiters.shift();
-    if (next) next(this.connect(o));
+    if (next) this.open(o, next);
   }
+}
+
+interface Waiter {
+  use: (c: Conn) => void;
+  fail: (e: Error) => void;
+}
+
+/**
+ * A CONNECT tunnel through the origin's proxy: the proxy's socket once it answered 2xx (TLS to the origin runs
+ * over it). Anything else is an error naming the proxy by its label (no credentials) and its answer.
+ */
+function tunnel(origin: Origin, timeoutMs: number): Promise<Socket> {
+  const proxy = origin.proxy as ProxyRoute;
+  return new Promise((resolve, reject) => {
+    const tls = proxy.secure ? (require('node:tls') as typeof import('node:tls')) : undefined;
+    const sock: Socket = tls
+      ? tls.connect({ host: proxy.host, port: proxy.port, ...(isIP(proxy.host) ? {} : { servername: proxy.host }) })
+      : netConnect({ host: proxy.host, port: proxy.port });
+    let got = Buffer.alloc(0);
+    const fail = (e: Error): void => {
+      sock.removeAllListeners();
+      sock.on('error', () => undefined);
+      sock.destroy();
+      reject(e);
+    };
+    sock.setTimeout(timeoutMs, () => fail(new WireError(`timed out after ${timeoutMs} ms waiting for proxy ${proxy.label} to open a tunnel to ${origin.authority}`, 'REIMAGE_TIMEOUT')));
+    sock.once(tls ? 'secureConnect' : 'connect', () => {
+      const auth = proxy.authorization ? `proxy-authorization: ${proxy.authorization}\r\n` : '';
+      sock.write(`CONNECT ${origin.authority} HTTP/1.1\r\nhost: ${origin.authority}\r\n${auth}\r\n`, 'latin1');
+    });
+    sock.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      const end = got.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (got.length > MAX_HEAD) fail(new WireError(`proxy ${proxy.label} sent a CONNECT answer over ${MAX_HEAD} bytes`, 'HPE_HEADER_OVERFLOW'));
+        return;
+      }
+      const m = STATUS_LINE.exec(got.toString('latin1', 0, got.indexOf('\r\n')));
+      if (!m) return fail(new WireError(`proxy ${proxy.label} answered CONNECT with a malformed status line`, 'HPE_INVALID_CONSTANT'));
+      const status = Number(m[2]);
+      if (status < 200 || status > 299) {
+        // 407, or 401 as tinyproxy answers: the proxy's own credentials
+        const hint = status === 407 || status === 401 ? ' (check the user and password in the proxy URL)' : '';
+        // 502-504: the proxy could not reach the registry for now; worth the retry a network fault gets.
+        return fail(new WireError(`proxy ${proxy.label} refused a tunnel to ${origin.authority}: ${status} ${m[3] ?? ''}`.trimEnd() + hint, status >= 502 && status <= 504 ? 'ECONNRESET' : 'REIMAGE_PROXY'));
+      }
+      // The origin speaks only after our TLS hello: bytes past the answer mean the stream is out of step.
+      if (got.length > end + 4) return fail(new WireError(`proxy ${proxy.label} sent bytes after its CONNECT answer`, 'HPE_INVALID_CONSTANT'));
+      sock.removeAllListeners();
+      sock.setTimeout(0);
+      resolve(sock);
+    });
+    sock.once('error', (e) => fail(new WireError(`proxy ${proxy.label}: ${e.message}`, (e as NodeJS.ErrnoException).code ?? 'ECONNREFUSED')));
+    sock.once('close', () => fail(new WireError(`proxy ${proxy.label} closed the connection before opening a tunnel to ${origin.authority}`, 'ECONNRESET')));
+  });
 }

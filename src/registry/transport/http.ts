@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { RegistryError, safeUrl } from '../errors';
 import { WirePool, type WireResponse } from './h1';
 import { describeNetworkError, isTemporaryNetworkError } from './neterror';
+import type { ProxyConfig, ProxyRoute } from './proxy';
+import { proxyFromEnv } from './proxy';
 import type { Doer, RegistryRequest, RegistryResponse, ResponseHeaders } from './types';
 
 /** Socket idle timeout when none is given. */
@@ -16,6 +18,8 @@ export interface HttpOptions {
   tap?: (req: RegistryRequest) => void;
   /** Sent on every request (it replaces any the caller set). */
   userAgent?: string;
+  /** Proxies; default HTTPS_PROXY / HTTP_PROXY / NO_PROXY of this process (proxy.ts). */
+  proxies?: ProxyConfig;
 }
 
 const SMALL_BODY_LIMIT = 16 << 20;
@@ -71,13 +75,14 @@ class WireRegistryResponse implements RegistryResponse {
 export function httpDoer(opts: HttpOptions = {}): Doer {
   const pool = new WirePool({ timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxSockets: opts.maxSockets ?? 32 });
   const origins = new Map<string, Target>();
+  const proxies = opts.proxies ?? proxyFromEnv();
   return async (req) => {
     const headers: Record<string, string> = opts.userAgent ? { 'accept-encoding': 'identity', ...req.headers, 'user-agent': opts.userAgent } : { 'accept-encoding': 'identity', ...req.headers };
     opts.tap?.({ ...req, headers });
     const at = split(req.url);
     let target = at ? origins.get(at.origin) : undefined;
     if (target === undefined) {
-      target = targetOf(req.method, req.url);
+      target = targetOf(req.method, req.url, proxies);
       if (at && origins.size < 64) origins.set(at.origin, target);
     }
     let path = at?.rest;
@@ -91,6 +96,7 @@ export function httpDoer(opts: HttpOptions = {}): Doer {
         host: target.host,
         port: target.port,
         authority: target.authority,
+        ...(target.proxy ? { proxy: target.proxy } : {}),
         method: req.method,
         path,
         headers,
@@ -111,13 +117,22 @@ interface Target {
   host: string;
   port: number;
   authority: string;
+  proxy: ProxyRoute | undefined;
 }
 
-function targetOf(method: string, url: string): Target {
+function targetOf(method: string, url: string, proxies: ProxyConfig): Target {
   const u = new URL(url);
   const secure = u.protocol === 'https:';
   if (!secure && u.protocol !== 'http:') throw new RegistryError(`${method} ${safeUrl(url)}: unsupported protocol ${u.protocol}`, { method, url, temporary: false });
-  return { secure, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : secure ? 443 : 80, authority: u.host };
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const port = u.port ? Number(u.port) : secure ? 443 : 80;
+  let proxy: ProxyRoute | undefined;
+  try {
+    proxy = proxies.route(secure ? 'https' : 'http', host, port);
+  } catch (e) {
+    throw new RegistryError(`${method} ${safeUrl(url)}: ${(e as Error).message}`, { method, url, temporary: false });
+  }
+  return { secure, host, port, authority: u.host, proxy };
 }
 
 // An origin without userinfo, then a path and query that the URL parser would leave exactly as they are: nothing

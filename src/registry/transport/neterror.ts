@@ -36,7 +36,8 @@ export function describeNetworkError(e: unknown): string {
   for (const x of chain(e)) {
     const code = codeOf(x);
     const msg = messageOf(x);
-    if (code) return msg.includes(code) ? msg : `${code}: ${msg}`;
+    // A proxy's refusal (h1.ts) says all there is to say.
+    if (code) return msg.includes(code) || code === 'REIMAGE_PROXY' ? msg : `${code}: ${msg}`;
     if (!best || (msg && msg !== 'fetch failed')) best = msg;
   }
   return best || String(e);
