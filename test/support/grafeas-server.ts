@@ -23,6 +23,7 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { RunResult } from './cli';
 
 export type Occurrence = Record<string, unknown> & {
   name: string;
@@ -343,4 +344,24 @@ export async function startGrafeasServer(options: GrafeasServerOptions = {}): Pr
         });
       }),
   };
+}
+
+/**
+ * A Grafeas gate at 7.0 run by `gate` (the binary, the image) against a fresh emulator holding one CVE over that for
+ * `digestRef` (registry/repo@sha256:...): the run must fail on it, naming it, with nothing on stdout.
+ */
+export async function expectGrafeasGateFails(digestRef: string, gate: (args: string[]) => Promise<RunResult>): Promise<void> {
+  const grafeas = await startGrafeasServer();
+  try {
+    const url = `https://${digestRef}`;
+    grafeas.store.addDiscovery('projects/p', url, 'FINISHED_SUCCESS');
+    grafeas.store.addVulnerability('projects/p', url, { cve: 'CVE-2024-0001', score: 9.1 });
+    const r = await gate(['-vulncheck-method', 'grafeas', '-grafeas-parent', 'projects/p', '-grafeas-endpoint', grafeas.endpoint, '-vulncheck-max-cvss', '7']);
+    expect(r.stderr).toContain('CVE-2024-0001(9.10)');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(grafeas.calls.length).toBeGreaterThan(0);
+  } finally {
+    await grafeas.stop();
+  }
 }
