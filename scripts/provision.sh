@@ -17,6 +17,8 @@ declare -A need=(
   [unzip]=unzip
   # a real forward proxy for HTTPS_PROXY / HTTP_PROXY (CONNECT tunnels and absolute-form requests)
   [tinyproxy]=tinyproxy
+  # TLS in front of tinyproxy: an https:// proxy URL
+  [stunnel]=stunnel4
 )
 missing=()
 for cmd in "${!need[@]}"; do

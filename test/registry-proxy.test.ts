@@ -2,7 +2,8 @@
  * HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the Go tool honours them (net/http.ProxyFromEnvironment):
  * - the rules of src/registry/transport/proxy.ts, case by case (Go's httpproxy semantics);
  * - the CLI through a real tinyproxy to real docker-registry instances: HTTPS through a CONNECT tunnel (pin and
- *   copy), plain HTTP in absolute form for an -insecure-registry, NO_PROXY, proxy Basic auth, and refusals.
+ *   copy), plain HTTP in absolute form for an -insecure-registry, an https:// proxy (stunnel in front of tinyproxy),
+ *   NO_PROXY, proxy Basic auth, and refusals.
  * The registries are addressed as 0.0.0.0:PORT: that reaches their 127.0.0.1 listeners without being a loopback
  * address, which a proxy is never used for (the test CA's server cert names 0.0.0.0 too).
  */
@@ -10,7 +11,7 @@ import { proxyFromEnv } from '../src/registry/transport/proxy';
 import { runCli } from './support/cli';
 import { pushTestImage } from './support/images';
 import type { PushedImage } from './support/images';
-import { startProxy } from './support/proxy';
+import { startProxy, startTlsProxy } from './support/proxy';
 import type { TestProxy } from './support/proxy';
 import { startRegistry } from './support/registry';
 import type { TestRegistry } from './support/registry';
@@ -96,6 +97,7 @@ describe('the CLI through tinyproxy', () => {
   let plainDst: TestRegistry;
   let proxy: TestProxy;
   let authProxy: TestProxy;
+  let tlsProxy: TestProxy; // stunnel in front of `proxy`: an https:// proxy URL
   let tlsImg: PushedImage;
   let plainImg: PushedImage;
   const AUTH = { user: 'proxyuser', password: 'proxy-secret-1234' };
@@ -109,9 +111,10 @@ describe('the CLI through tinyproxy', () => {
       pushTestImage(tlsReg, 'team/app', '1.0', { platforms: 2 }),
       pushTestImage(plainReg, 'team/app', '1.0', { platforms: 1 }),
     ]);
+    tlsProxy = await startTlsProxy(proxy);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([tlsReg?.stop(), plainReg?.stop(), plainDst?.stop(), proxy?.stop(), authProxy?.stop()]);
+    await Promise.all([tlsReg?.stop(), plainReg?.stop(), plainDst?.stop(), tlsProxy?.stop(), proxy?.stop(), authProxy?.stop()]);
   });
 
   test('HTTPS through a CONNECT tunnel: pins and copies, every connection through the proxy', async () => {
@@ -144,6 +147,22 @@ describe('the CLI through tinyproxy', () => {
     expect(seen.filter((l) => l.startsWith(`PUT http://${dst}/v2/copied/team/app/blobs/uploads/`))).toHaveLength(2); // config + layer
     expect(seen.filter((l) => l.startsWith(`GET http://${host}/v2/team/app/blobs/sha256:`))).toHaveLength(2);
     expect(seen.every((l) => l.includes(`http://${host}/v2/`) || l.includes(`http://${dst}/v2/`))).toBe(true);
+  });
+
+  test('an https:// proxy (TLS to the proxy): TLS to the registry inside it, and plain HTTP in absolute form', async () => {
+    const secure = `0.0.0.0:${port(tlsReg)}`;
+    const plain = `0.0.0.0:${port(plainReg)}`;
+    const before = proxy.requests().length;
+    const r = await runCli(['-keep-tag', '-no-copy', '-insecure-registry', plain], `${pod(`${secure}/team/app:1.0`)}---\n${pod(`${plain}/team/app:1.0`)}`, {
+      env: tlsReg.childEnv({ HTTPS_PROXY: tlsProxy.url, HTTP_PROXY: tlsProxy.url }),
+    });
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`image: ${secure}/team/app:1.0@${tlsImg.digest}`);
+    expect(r.stdout).toContain(`image: ${plain}/team/app:1.0@${plainImg.digest}`);
+    const seen = proxy.requests().slice(before);
+    expect(seen).toContain(`CONNECT ${secure} HTTP/1.1`);
+    expect(seen).toContain(`GET http://${plain}/v2/ HTTP/1.1`);
   });
 
   test('NO_PROXY sends the same run straight to the registry', async () => {
