@@ -44,10 +44,11 @@ test('--version matches package.json and --help works, with no node_modules anyw
   const h = await runLone(['--help']);
   expect(h.code).toBe(0);
   // laid out like a kpt function catalog page
-  const sections = ['Usage:', 'FunctionConfig:', 'General:', 'Examples:'].map((t) => h.stdout.indexOf(`\n${t}\n`));
+  const sections = ['Usage:', 'FunctionConfig:', 'General:', 'Environment:', 'Examples:'].map((t) => h.stdout.indexOf(`\n${t}\n`));
   expect(sections.every((i) => i > 0)).toBe(true);
   expect([...sections].sort((a, b) => a - b)).toEqual(sections);
   expect(h.stdout).toMatch(/^ {4}rename-remote-path +spec\.rename\.remotePath$/m);
+  expect(h.stdout).toMatch(/^ {2}HTTPS_PROXY, HTTP_PROXY, NO_PROXY/m);
 });
 
 test('offline filter mode gives the same bytes as the node CLI', async () => {

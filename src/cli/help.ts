@@ -68,6 +68,15 @@ const FUNCTION_CONFIG = `FunctionConfig:
 const FLAGS_NOTE = `Flags take one or two dashes: -flag value, -flag=value; booleans: -flag,
 -flag=true, -flag=false.`;
 
+const ENVIRONMENT = `Environment:
+  DOCKER_CONFIG     directory of the registry credentials' config.json
+                    (default ~/.docker); credential helpers named there run
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (or lower case)
+                    registry traffic through a proxy, as Go's net/http:
+                    HTTPS_PROXY for https registries (CONNECT), HTTP_PROXY for
+                    -insecure-registry ones; never for localhost or loopback;
+                    http://user:pass@host:port sends Proxy-Authorization`;
+
 const EXAMPLES = `Examples:
   # Pin every image to its digest (each must exist)
   reimage < app.yaml > pinned.yaml
@@ -109,7 +118,7 @@ export function helpText(): string {
     groups.set(d.group, list);
   }
   const sections = [...groups].map(([g, entries]) => `${GROUP_TITLES[g]}:\n${entries.join('\n')}`);
-  return [OVERVIEW, USAGE, `${FUNCTION_CONFIG}\n${configFields()}`, FLAGS_NOTE, ...sections, EXAMPLES].join('\n\n') + '\n';
+  return [OVERVIEW, USAGE, `${FUNCTION_CONFIG}\n${configFields()}`, FLAGS_NOTE, ...sections, ENVIRONMENT, EXAMPLES].join('\n\n') + '\n';
 }
 
 export function versionText(): string {
