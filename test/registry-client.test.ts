@@ -205,6 +205,16 @@ describe('transport: redirects and auth', () => {
     expect(urls).toEqual([`http://${f.host}/v2/`, `http://${f.host}/v2/x/manifests/v1`]);
   });
 
+  it('a loopback port that cannot be reached fails as the HTTPS ping did: naming the URL, not retried when refused', async () => {
+    const closed = await fake(() => undefined);
+    const { host } = closed;
+    await new Promise((r) => closed.server.close(r));
+    const t = createTransport({ keychain: staticKeychain({}), semaphore: new Semaphore(2), retry: FAST });
+    const err = await t.doer({ method: 'GET', url: '/v2/x/manifests/v1', registry: host }).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toBe(`GET https://${host}/v2/: connect ECONNREFUSED ${host}`);
+    expect((err as { temporary?: boolean }).temporary).toBe(false);
+  });
+
   it('falls back to GET when HEAD gives no Docker-Content-Digest, and sends the user agent and all four Accept types', async () => {
     const f = await fake((req, res) => {
       if (req.url === '/v2/') return void res.writeHead(200).end();

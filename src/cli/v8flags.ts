@@ -26,7 +26,7 @@ let state: 'untouched' | 'raised' | 'left' = 'untouched';
 
 /** Whether the user's node flags name `name` (either spelling, either sense: --foo-bar, --no_foo_bar). */
 function userSet(name: string): boolean {
-  const pattern = new RegExp(`--(no[-_])?${name.replace(/-/g, "[-_]")}(?=[=\\s]|$)`);
+  const pattern = new RegExp(`--(no[-_])?${name.replace(/-/g, '[-_]')}(?=[=\\s]|$)`);
   return pattern.test(`${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`);
 }
 

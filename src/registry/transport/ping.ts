@@ -1,7 +1,8 @@
 import type { Logger } from '../../util/log';
-import { errorFromResponse } from '../errors';
+import { errorFromResponse, RegistryError } from '../errors';
 import { downgradeError } from './cleartext';
 import type { Challenge } from './challenge';
+import { describeNetworkError, isTemporaryNetworkError } from './neterror';
 import { parseChallenge } from './challenge';
 import type { Doer, RegistryRequest, RegistryResponse } from './types';
 import { discard } from './types';
@@ -86,7 +87,15 @@ export class Pinger {
   private async discover(registry: string, once: boolean): Promise<PingResult> {
     if (this.insecure.has(registry)) return this.pingWith(this.opts.doer, 'http', registry, once);
     if (!isLoopback(registry)) return this.pingWith(this.opts.doer, 'https', registry, once);
-    if (await this.opts.sniff(hostOf(registry), httpsPort(registry))) return this.pingWith(this.opts.doer, 'https', registry, once);
+    let tls: boolean;
+    try {
+      tls = await this.opts.sniff(hostOf(registry), httpsPort(registry));
+    } catch (e) {
+      // As the HTTPS ping it replaces would have failed: naming the URL, retried when the fault is temporary.
+      const url = `https://${registry}/v2/`;
+      throw new RegistryError(`GET ${url}: ${describeNetworkError(e)}`, { method: 'GET', url, temporary: isTemporaryNetworkError(e), cause: e });
+    }
+    if (tls) return this.pingWith(this.opts.doer, 'https', registry, once);
     this.opts.log?.debug('registry does not speak TLS, using plain HTTP', { registry });
     return this.pingWith(this.opts.doer, 'http', registry, once);
   }
