@@ -16,7 +16,7 @@ declare -A need=(
   [mmdebstrap]=mmdebstrap
   [unzip]=unzip
   # a real forward proxy for HTTPS_PROXY / HTTP_PROXY (CONNECT tunnels and absolute-form requests)
-  [tinyproxy]=tinyproxy
+  [tinyproxy]=tinyproxy-bin
   # TLS in front of tinyproxy: an https:// proxy URL
   [stunnel]=stunnel4
 )
