@@ -132,9 +132,10 @@ const bodiless = (f: Framing): boolean => f.kind === 'none' || (f.kind === 'leng
 function head(req: WireRequest, bodyLength: number | undefined): string {
   if (!TOKEN.test(req.method)) throw new WireError(`invalid HTTP method ${JSON.stringify(req.method)}`, 'ERR_INVALID_HTTP_TOKEN');
   if (req.path === '' || BAD_PATH.test(req.path)) throw new WireError('request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS');
-  const target = req.proxy && !req.secure ? `http://${req.authority}${req.path}` : req.path;
-  let s = `${req.method} ${target} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
-  if (req.proxy?.authorization && !req.secure) s += `proxy-authorization: ${req.proxy.authorization}\r\n`;
+  // A plain origin through a proxy: absolute form, and the proxy's credentials (a TLS origin tunnels instead).
+  const proxy = req.secure ? undefined : req.proxy;
+  let s = `${req.method} ${proxy ? `http://${req.authority}${req.path}` : req.path} HTTP/1.1\r\nhost: ${req.authority}\r\n`;
+  if (proxy?.authorization) s += `proxy-authorization: ${proxy.authorization}\r\n`;
   for (const name of Object.keys(req.headers)) {
     const value = req.headers[name] as string;
     if (fieldName(name) === undefined) throw new WireError(`invalid header name ${JSON.stringify(name)}`, 'ERR_INVALID_HTTP_TOKEN');
@@ -689,17 +690,15 @@ export class WirePool {
 
   /** `raw`: a proxy's tunnel to the origin, for TLS to run over. */
   private connect(origin: Origin, raw?: Socket): Conn {
-    // node:tls loads with the first TLS connection: a run against plain-HTTP registries never needs it (ping.ts).
     const reads = new ReadBuffers(this.buffers);
     // eslint-disable-next-line prefer-const -- the read callback needs the Conn the socket is given to
     let conn: Conn;
     // Without a tunnel, a proxied origin's requests go to the proxy itself.
     const hop = origin.proxy && !raw ? origin.proxy : origin;
     const socket = origin.secure || (hop === origin.proxy && hop.secure)
-      ? (require('node:tls') as typeof import('node:tls')).connect({
+      ? tlsTo(hop.host, {
           ...(raw ? { socket: raw } : { host: hop.host, port: hop.port }),
           ALPNProtocols: ['http/1.1'],
-          ...(isIP(hop.host) ? {} : { servername: hop.host }),
           ...(origin.session && hop === origin ? { session: origin.session } : {}),
         })
       : netConnect({ host: hop.host, port: hop.port, onread: reads.options((d) => conn.onBytes(d)) });
@@ -741,6 +740,21 @@ export class WirePool {
   }
 }
 
+/**
+ * TLS to `host` (named by SNI unless it is an IP). node:tls loads with the first TLS connection: a run against
+ * plain-HTTP registries never needs it (ping.ts asks a loopback port without it).
+ */
+function tlsTo(host: string, opts: import('node:tls').ConnectionOptions): Socket {
+  return (require('node:tls') as typeof import('node:tls')).connect({ ...opts, ...(isIP(host) ? {} : { servername: host }) });
+}
+
+/** Drops a socket nobody reads again: its listeners go, and a late error is ignored. */
+export function dropSocket(socket: Socket): void {
+  socket.removeAllListeners();
+  socket.on('error', () => undefined);
+  socket.destroy();
+}
+
 interface Waiter {
   use: (c: Conn) => void;
   fail: (e: Error) => void;
@@ -753,19 +767,14 @@ interface Waiter {
 function tunnel(origin: Origin, timeoutMs: number): Promise<Socket> {
   const proxy = origin.proxy as ProxyRoute;
   return new Promise((resolve, reject) => {
-    const tls = proxy.secure ? (require('node:tls') as typeof import('node:tls')) : undefined;
-    const sock: Socket = tls
-      ? tls.connect({ host: proxy.host, port: proxy.port, ...(isIP(proxy.host) ? {} : { servername: proxy.host }) })
-      : netConnect({ host: proxy.host, port: proxy.port });
+    const sock: Socket = proxy.secure ? tlsTo(proxy.host, { host: proxy.host, port: proxy.port }) : netConnect({ host: proxy.host, port: proxy.port });
     let got = Buffer.alloc(0);
     const fail = (e: Error): void => {
-      sock.removeAllListeners();
-      sock.on('error', () => undefined);
-      sock.destroy();
+      dropSocket(sock);
       reject(e);
     };
     sock.setTimeout(timeoutMs, () => fail(new WireError(`timed out after ${timeoutMs} ms waiting for proxy ${proxy.label} to open a tunnel to ${origin.authority}`, 'REIMAGE_TIMEOUT')));
-    sock.once(tls ? 'secureConnect' : 'connect', () => {
+    sock.once(proxy.secure ? 'secureConnect' : 'connect', () => {
       const auth = proxy.authorization ? `proxy-authorization: ${proxy.authorization}\r\n` : '';
       sock.write(`CONNECT ${origin.authority} HTTP/1.1\r\nhost: ${origin.authority}\r\n${auth}\r\n`, 'latin1');
     });

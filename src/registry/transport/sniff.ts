@@ -7,6 +7,7 @@
  * library answers just this question, so the hello is ours (its bytes are checked against OpenSSL in the tests).
  */
 import { connect } from 'node:net';
+import { dropSocket, WireError } from './h1';
 
 /** Cipher suites: TLS 1.3's three, then ECDHE with AES-GCM and ChaCha20 for ECDSA and RSA keys, then RSA-GCM. */
 const SUITES = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0x009c, 0x009d];
@@ -45,15 +46,10 @@ export function speaksTls(host: string, port: number, timeoutMs: number): Promis
     let got = Buffer.alloc(0);
     let connected = false;
     const done = (fn: () => void): void => {
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
+      dropSocket(socket);
       fn();
     };
-    socket.setTimeout(timeoutMs, () => {
-      const e = Object.assign(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`), { code: 'REIMAGE_TIMEOUT' });
-      done(() => reject(e));
-    });
+    socket.setTimeout(timeoutMs, () => done(() => reject(new WireError(`no answer from ${host}:${port} within ${timeoutMs} ms`, 'REIMAGE_TIMEOUT'))));
     socket.once('connect', () => {
       connected = true;
       socket.write(CLIENT_HELLO);
