@@ -6,6 +6,7 @@
 import Module = require('node:module');
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { runCommonJs } from './launch';
 
 /** The chunk's file name: beside the bundle, and the single executable's asset name. */
 export const GOOGLE_CHUNK = 'google.js';
@@ -24,11 +25,10 @@ export function chunkModule(name: string): unknown {
 function loadChunk(): Chunk {
   const asset = seaAsset();
   if (asset !== undefined) {
-    // In a Node single executable the chunk is an asset; its code requires only Node's built-ins.
-    const mod = { exports: {} as Chunk };
-    const wrapper = vm.runInThisContext(Module.wrap(asset), { filename: GOOGLE_CHUNK }) as (...args: unknown[]) => void;
-    wrapper.call(mod.exports, mod.exports, Module.createRequire(process.execPath), mod, GOOGLE_CHUNK, path.dirname(process.execPath));
-    return mod.exports;
+    // In a Node single executable the chunk is an asset, run as if it lay beside the executable; its code requires
+    // only Node's built-ins.
+    const file = path.join(path.dirname(process.execPath), GOOGLE_CHUNK);
+    return runCommonJs(new vm.Script(Module.wrap(asset), { filename: file }), file, process.execPath) as Chunk;
   }
   const file = path.join(__dirname, GOOGLE_CHUNK);
   try {

@@ -54,10 +54,19 @@ export function runBundle(file: string, entry: string | undefined, opts: { modul
       fs.renameSync(tmp, cacheFile);
     });
   }
+  runCommonJs(script, file, file, opts.modulePaths);
+  return run;
+}
+
+/**
+ * Runs `script` (CommonJS source wrapped by Module.wrap) as the module `file`, its require() resolving from
+ * `requireFrom`; returns its exports. For the bundle here and for the Google chunk in the single executable.
+ */
+export function runCommonJs(script: vm.Script, file: string, requireFrom: string, modulePaths?: string[]): unknown {
   const mod = new Module(file, module);
   mod.filename = file;
-  if (opts.modulePaths) mod.paths = opts.modulePaths;
+  if (modulePaths) mod.paths = modulePaths;
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-  return run;
+  wrapper.call(mod.exports, mod.exports, Module.createRequire(requireFrom), mod, file, path.dirname(file));
+  return mod.exports;
 }
