@@ -74,35 +74,36 @@ async function bundle() {
   fs.rmSync(CACHE, { force: true }); // a cache belongs to one bundle
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   // charset ascii: src/cli/launch.ts reads the bundle as latin1
-  // Optional peers that dependencies try inside try/catch; absent here, so they stay a failing require().
-  const OPTIONAL_PEERS = ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'];
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', logLevel: 'warning', write: false };
-  const result = await esbuild.build({
+  // The bundle and the Google chunk: everything the program runs.
+  const shipped = {
     ...common,
-    entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
-    outfile: OUT,
     minify: true,
     keepNames: true, // error messages and instanceof checks by class name keep working
     legalComments: 'linked',
-    define: { REIMAGE_VERSION: JSON.stringify(pkg.version), REIMAGE_BUNDLED: 'true' },
-    external: OPTIONAL_PEERS,
-    plugins: [chunkPlugin],
-    metafile: true,
-  });
-  const google = await esbuild.build({
-    ...common,
-    stdin: {
-      contents: `module.exports = { ${CHUNKED.map((n) => `${JSON.stringify(n)}: () => require(${JSON.stringify(n)})`).join(', ')} };`,
-      resolveDir: path.join(ROOT, 'src', 'cli'),
-      sourcefile: 'google-chunk.js',
-    },
-    outfile: GOOGLE,
-    minify: true,
-    keepNames: true,
-    legalComments: 'linked',
-    external: OPTIONAL_PEERS,
-  });
-  const container = await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli', 'container.ts')], outfile: CONTAINER_MAIN });
+    // Optional peers that dependencies try inside try/catch; absent here, so they stay a failing require().
+    external: ['encoding', 'supports-color', 'bufferutil', 'utf-8-validate'],
+  };
+  const [result, google, container] = await Promise.all([
+    esbuild.build({
+      ...shipped,
+      entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
+      outfile: OUT,
+      define: { REIMAGE_VERSION: JSON.stringify(pkg.version), REIMAGE_BUNDLED: 'true' },
+      plugins: [chunkPlugin],
+      metafile: true,
+    }),
+    esbuild.build({
+      ...shipped,
+      stdin: {
+        contents: `module.exports = { ${CHUNKED.map((n) => `${JSON.stringify(n)}: () => require(${JSON.stringify(n)})`).join(', ')} };`,
+        resolveDir: path.join(ROOT, 'src', 'cli'),
+        sourcefile: 'google-chunk.js',
+      },
+      outfile: GOOGLE,
+    }),
+    esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli', 'container.ts')], outfile: CONTAINER_MAIN }),
+  ]);
   // atomic: a CLI starting meanwhile (parallel tests) reads the old bundle or the new one, never half of one
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   for (const f of [...result.outputFiles, ...google.outputFiles, ...container.outputFiles]) {
